@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point one way:
+//   LoadshapeCore (pure numerics, no I/O)
+//     <- LoadshapeWorkload (request schedules: generators and readers)
+//     <- LoadshapeIO (records from Configs/, CSV/JSON writers, manifests, checksums)
+//     <- LoadshapeCommands (the CLI commands)  <- loadshape (thin executable)
+let package = Package(
+    name: "Loadshape",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "loadshape", targets: ["loadshape"]),
+        .library(name: "LoadshapeCore", targets: ["LoadshapeCore"]),
+        .library(name: "LoadshapeWorkload", targets: ["LoadshapeWorkload"]),
+        .library(name: "LoadshapeIO", targets: ["LoadshapeIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "LoadshapeCore",
+            dependencies: [
+                .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "LoadshapeWorkload", dependencies: ["LoadshapeCore"]),
+        .target(
+            name: "LoadshapeIO",
+            dependencies: [
+                "LoadshapeCore", "LoadshapeWorkload",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "LoadshapeCommands",
+            dependencies: [
+                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "loadshape", dependencies: ["LoadshapeCommands"]),
+        .testTarget(
+            name: "LoadshapeCoreTests",
+            dependencies: ["LoadshapeCore", "LoadshapeIO", .product(name: "Numerics", package: "swift-numerics")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "LoadshapeWorkloadTests", dependencies: ["LoadshapeWorkload", "LoadshapeCore"]),
+        .testTarget(name: "LoadshapeIOTests", dependencies: ["LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]),
+        .testTarget(
+            name: "LoadshapeCommandsTests",
+            dependencies: ["LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .plugin && target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}
