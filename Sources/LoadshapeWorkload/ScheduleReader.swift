@@ -36,9 +36,8 @@ public enum ScheduleReader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw WorkloadError("\(name): not UTF-8 text")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift, so split on both forms.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let headerLine = lines.first else { throw WorkloadError("\(name): empty file, expected a CSV header") }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map {

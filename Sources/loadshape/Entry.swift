@@ -1,1 +1,6 @@
-@main struct Entry { static func main() {} }
+import LoadshapeCommands
+
+@main
+struct Entry {
+    static func main() { Loadshape.runFromCommandLine() }
+}

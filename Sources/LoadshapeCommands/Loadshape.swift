@@ -1,0 +1,40 @@
+import ArgumentParser
+
+/// The `loadshape` command.
+public struct Loadshape: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "loadshape",
+        abstract: "What an LLM-inference site will draw from the grid, second by second, before it is built.",
+        discussion: """
+            Loadshape composes power from the workload: requests drive a continuous-batching serving model that says,
+            per 250 ms bin, how busy a server is with prefill, decode or nothing; per (model, GPU, TP) power surfaces
+            turn that work into watts.
+
+            Start with:
+              loadshape generate                      one llama-3-70b A100 TP8 server, 1 h at 2 req/s
+              loadshape generate --requests schedule.csv --model llama-3-8b --gpu H100 --tp 1 --out run/
+              loadshape bench                         engine speed and memory
+
+            Records (GPUs, model architectures, power models) live under Configs/; see docs/user-guide.md.
+            """,
+        version: version,
+        subcommands: [Generate.self, Bench.self]
+    )
+
+    public init() {}
+}
+
+/// Options shared by every command that reads `Configs/`.
+public struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The Configs/ directory (default: $LOADSHAPE_CONFIGS, ./Configs, or beside the binary).")
+    public var configs: String?
+
+    public init() {}
+}
+
+extension Loadshape {
+    /// Runs the command line (the executable's only call).
+    public static func runFromCommandLine() { main() }
+}
