@@ -5,6 +5,7 @@ import PackageDescription
 //   LoadshapeCore (pure numerics, no I/O)
 //     <- LoadshapeWorkload (request schedules: generators and readers)
 //     <- LoadshapeIO (records from Configs/, CSV/JSON writers, manifests, checksums)
+//     <- LoadshapeMeasured (readers of measured runs: nvidia-smi CSV, vLLM request logs, manifests)
 //     <- LoadshapeCommands (the CLI commands)  <- loadshape (thin executable)
 let package = Package(
     name: "Loadshape",
@@ -37,10 +38,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
             name: "LoadshapeCommands",
             dependencies: [
-                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO",
+                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +54,10 @@ let package = Package(
         ),
         .testTarget(name: "LoadshapeWorkloadTests", dependencies: ["LoadshapeWorkload", "LoadshapeCore"]),
         .testTarget(name: "LoadshapeIOTests", dependencies: ["LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]),
+        .testTarget(
+            name: "LoadshapeMeasuredTests",
+            dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO"]
+        ),
         .testTarget(
             name: "LoadshapeCommandsTests",
             dependencies: ["LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]
