@@ -47,20 +47,27 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "loadshape", dependencies: ["LoadshapeCommands"]),
+        // Test support shared by the test targets (paths to Configs/ and ../shared); not API.
+        .target(name: "LoadshapeTesting"),
         .testTarget(
             name: "LoadshapeCoreTests",
-            dependencies: ["LoadshapeCore", "LoadshapeIO", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: [
+                "LoadshapeCore", "LoadshapeIO", "LoadshapeTesting", .product(name: "Numerics", package: "swift-numerics"),
+            ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "LoadshapeWorkloadTests", dependencies: ["LoadshapeWorkload", "LoadshapeCore"]),
-        .testTarget(name: "LoadshapeIOTests", dependencies: ["LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]),
+        .testTarget(name: "LoadshapeWorkloadTests", dependencies: ["LoadshapeWorkload", "LoadshapeCore", "LoadshapeTesting"]),
+        .testTarget(
+            name: "LoadshapeIOTests", dependencies: ["LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload", "LoadshapeTesting"]
+        ),
         .testTarget(
             name: "LoadshapeMeasuredTests",
-            dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO"]
+            dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO", "LoadshapeTesting"]
         ),
         .testTarget(
             name: "LoadshapeCommandsTests",
-            dependencies: ["LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload"]
+            dependencies: ["LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload", "LoadshapeTesting"],
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

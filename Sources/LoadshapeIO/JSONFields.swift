@@ -1,4 +1,5 @@
 import Foundation
+import LoadshapeWorkload
 
 /// Reads fields of one JSON object, naming the file and the field path in every error, and rejecting unknown keys.
 public struct JSONFields {
@@ -176,24 +177,9 @@ public struct JSONFields {
         }
     }
 
-    static func isBool(_ v: Any) -> Bool {
-        #if canImport(Darwin)
-            if let n = v as? NSNumber { return CFGetTypeID(n) == CFBooleanGetTypeID() }
-            return v is Bool
-        #else
-            if v is Bool && !(v is NSNumber) { return true }
-            if let n = v as? NSNumber { return String(cString: n.objCType) == "c" }
-            return false
-        #endif
-    }
+    static func isBool(_ v: Any) -> Bool { JSONNumbers.isBool(v) }
 
-    static func number(_ v: Any) -> Double? {
-        if isBool(v) { return nil }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let n = v as? NSNumber { return n.doubleValue }
-        return nil
-    }
+    static func number(_ v: Any) -> Double? { JSONNumbers.number(v) }
 
     static func show(_ v: Any) -> String {
         if v is NSNull { return "null" }

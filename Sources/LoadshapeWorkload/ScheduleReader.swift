@@ -170,17 +170,7 @@ public enum ScheduleReader {
         return "r" + String(repeating: "0", count: Swift.max(0, 6 - s.count)) + s
     }
 
-    static func number(_ v: Any?) -> Double? {
-        guard let v else { return nil }
-        if v is Bool { return nil }
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let n = v as? NSNumber { return n.doubleValue }
-        return nil
-    }
+    static func number(_ v: Any?) -> Double? { JSONNumbers.number(v) }
 
-    static func integer(_ v: Any?) -> Int? {
-        guard let d = number(v), d.rounded() == d, abs(d) < 1e15 else { return nil }
-        return Int(d)
-    }
+    static func integer(_ v: Any?) -> Int? { JSONNumbers.integer(v) }
 }

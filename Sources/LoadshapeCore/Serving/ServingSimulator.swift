@@ -114,6 +114,8 @@ public struct ServingSimulator: Sendable {
         var kvUsed = 0
         var clock = 0.0
         var next = 0
+        // After a preemption, admit nothing until a sequence finishes (else the victim is re-admitted at once).
+        var admissionBlocked = false
         let cap = kvCapacityTokens
         let maxSeqs = limits.maxNumSeqs
         let budgetAll = limits.maxNumBatchedTokens
@@ -127,7 +129,7 @@ public struct ServingSimulator: Sendable {
                         prefilled: 0, generated: 0, genOffset: 0, nOut: r.outputTokens, kv: 0))
                 next += 1
             }
-            while let head = waiting.first, running.count < maxSeqs,
+            while !admissionBlocked, let head = waiting.first, running.count < maxSeqs,
                 kvUsed + head.initial + head.promptLen + 1 <= cap
             {
                 var s = waiting.removeFirst()
@@ -137,6 +139,7 @@ public struct ServingSimulator: Sendable {
                 running.append(s)
             }
             if running.isEmpty {
+                admissionBlocked = false
                 if let head = waiting.first {
                     let r = requests[head.request]
                     throw .requestTooLarge(
@@ -195,6 +198,7 @@ public struct ServingSimulator: Sendable {
                 victim.kv = 0
                 outcomes[victim.request].preemptions += 1
                 stats.preemptions += 1
+                admissionBlocked = true
                 waiting.prepend(victim)
                 continue
             }
@@ -236,6 +240,7 @@ public struct ServingSimulator: Sendable {
                 }
                 if s.prefilled == s.promptLen && s.generated >= s.nOut {
                     kvUsed -= s.kv
+                    admissionBlocked = false
                     continue
                 }
                 running[write] = s
