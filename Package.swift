@@ -66,7 +66,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadshapeCommandsTests",
-            dependencies: ["LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload", "LoadshapeTesting"],
+            dependencies: [
+                "LoadshapeCommands", "LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload", "LoadshapeTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             exclude: ["Golden"]
         ),
     ],
