@@ -31,10 +31,7 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
     let kvTok: Double
     var noise: StateNoiseProcess?
 
-    // Meter response state (dense): the delayed design columns and a trailing window.
-    private var delayLine: [FeatureVector] = []
-    private var window: [FeatureVector] = []
-    private var seen = 0
+    private var meter = MeterFilter()
     private var previousMemory: Double?
 
     public init(
@@ -47,8 +44,7 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
         self.tp = tp
         self.gpusPerNode = Swift.max(gpusPerNode, tp)
         self.hardware = hardware
-        self.weightFraction = Swift.min(
-            Swift.max(architecture.weightBytes / (Double(tp) * hardware.hbmCapacityBytes), 0), 1)
+        self.weightFraction = DenseFeatures.weightFraction(architecture, tp: tp, hardware: hardware)
         self.kvTok = architecture.kvBytesPerToken
         self.noise = noise
     }
@@ -67,35 +63,6 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
                     + Double(gpusPerNode - tp) * s.idleW
             }
         }
-    }
-
-    @inline(__always)
-    private mutating func meter(_ x: FeatureVector, response: MeterResponse) -> FeatureVector {
-        var d = x
-        if response.delayBins > 0 {
-            if delayLine.isEmpty {
-                // Pad the start with the first row.
-                delayLine = Array(repeating: x, count: response.delayBins)
-            }
-            delayLine.append(x)
-            d = delayLine.removeFirst()
-        }
-        guard response.averageBins > 1 else { return d }
-        window.append(d)
-        if window.count > response.averageBins { window.removeFirst() }
-        // Summed afresh each bin (the window is a few bins), so no running-sum drift.
-        var m = FeatureVector()
-        for w in window {
-            m.v1 += w.v1
-            m.v2 += w.v2
-            m.v3 += w.v3
-        }
-        let n = Double(window.count)
-        m.v0 = d.v0
-        m.v1 /= n
-        m.v2 /= n
-        m.v3 /= n
-        return m
     }
 
     public mutating func consume(_ b: LedgerBin) {
@@ -128,13 +95,8 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
         case .surface:
             switch surface {
             case .dense(let s):
-                var x = FeatureVector()
-                x.v0 = 1
-                x.v1 = b.busy * weightFraction
-                x.v2 = Swift.max(0, (b.gemmFlopsPerS + b.attentionFlopsPerS) / (tpD * hardware.peakDenseBF16FlopsPerS))
-                let mem = b.busy * (b.weightReadBytesPerS + b.attentionBytesPerS) / (tpD * hardware.hbmBandwidthBytesPerS)
-                x.v3 = Swift.max(0, mem).squareRoot()
-                let f = meter(x, response: s.meter)
+                let x = DenseFeatures.raw(b, weightFraction: weightFraction, tp: tp, hardware: hardware)
+                let f = meter.apply(x, response: s.meter)
                 let c1 = s.activeWeightFraction * f.v1
                 let c2 = s.computeUtil * f.v2
                 let c3 = s.dutySqrtMemoryUtil * f.v3
@@ -176,9 +138,63 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
                 out.nodeGpuW += tpD * delta
             }
         }
-        seen += 1
         sink.consume(out)
     }
 }
 
 import RealModule
+
+/// The dense surface's features of one bin, before the meter response: [1, busy · weight fraction, compute
+/// utilisation, √(busy · memory utilisation)].
+public enum DenseFeatures {
+    @inline(__always)
+    public static func raw(_ b: LedgerBin, weightFraction: Double, tp: Int, hardware: HardwareRecord) -> FeatureVector {
+        let tpD = Double(tp)
+        var x = FeatureVector()
+        x.v0 = 1
+        x.v1 = b.busy * weightFraction
+        x.v2 = Swift.max(0, (b.gemmFlopsPerS + b.attentionFlopsPerS) / (tpD * hardware.peakDenseBF16FlopsPerS))
+        let mem = b.busy * (b.weightReadBytesPerS + b.attentionBytesPerS) / (tpD * hardware.hbmBandwidthBytesPerS)
+        x.v3 = Swift.max(0, mem).squareRoot()
+        return x
+    }
+
+    /// The clipped active-weight fraction weight bytes / (TP · HBM capacity).
+    public static func weightFraction(_ a: ArchitectureRecord, tp: Int, hardware: HardwareRecord) -> Double {
+        Swift.min(Swift.max(a.weightBytes / (Double(tp) * hardware.hbmCapacityBytes), 0), 1)
+    }
+}
+
+/// The meter response applied to feature columns 1–3 of a stream of bins: a delay of whole bins (the start padded
+/// with the first row), then a trailing mean (an expanding mean during warm-up). One filter per run: reset by
+/// making a new one.
+public struct MeterFilter: Sendable {
+    private var delayLine: [FeatureVector] = []
+    private var window: [FeatureVector] = []
+    public init() {}
+
+    public mutating func apply(_ x: FeatureVector, response: MeterResponse) -> FeatureVector {
+        var d = x
+        if response.delayBins > 0 {
+            if delayLine.isEmpty { delayLine = Array(repeating: x, count: response.delayBins) }
+            delayLine.append(x)
+            d = delayLine.removeFirst()
+        }
+        guard response.averageBins > 1 else { return d }
+        window.append(d)
+        if window.count > response.averageBins { window.removeFirst() }
+        // Summed afresh each bin (the window is a few bins), so no running-sum drift.
+        var m = FeatureVector()
+        for w in window {
+            m.v1 += w.v1
+            m.v2 += w.v2
+            m.v3 += w.v3
+        }
+        let n = Double(window.count)
+        m.v0 = d.v0
+        m.v1 /= n
+        m.v2 /= n
+        m.v3 /= n
+        return m
+    }
+}
