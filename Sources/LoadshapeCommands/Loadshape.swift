@@ -20,7 +20,7 @@ public struct Loadshape: ParsableCommand {
             Records (GPUs, model architectures, power models) live under Configs/; see docs/user-guide.md.
             """,
         version: version,
-        subcommands: [Generate.self, Bench.self]
+        subcommands: [Generate.self, Fit.self, Validate.self, Bench.self]
     )
 
     public init() {}

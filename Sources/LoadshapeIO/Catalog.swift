@@ -16,6 +16,12 @@ public struct PowerModelRecord: Sendable {
         public var families: [String]
         public var models: [String]
         public var tp: [Int]
+        public init(kind: ArchitectureRecord.Kind, families: [String], models: [String], tp: [Int]) {
+            self.kind = kind
+            self.families = families
+            self.models = models
+            self.tp = tp
+        }
     }
     public var name: String
     public var hardware: String
@@ -27,6 +33,20 @@ public struct PowerModelRecord: Sendable {
     public var trainingMeanGpuW: Double?
     /// The provenance block, as JSON text.
     public var provenanceJSON: String
+
+    public init(
+        name: String, hardware: String, appliesTo: AppliesTo, surface: PowerSurface, timing: TimingParameters,
+        noise: StateNoiseModel?, trainingMeanGpuW: Double?, provenanceJSON: String
+    ) {
+        self.name = name
+        self.hardware = hardware
+        self.appliesTo = appliesTo
+        self.surface = surface
+        self.timing = timing
+        self.noise = noise
+        self.trainingMeanGpuW = trainingMeanGpuW
+        self.provenanceJSON = provenanceJSON
+    }
 
     public static func decode(_ f: JSONFields) throws(IOError) -> PowerModelRecord {
         var f = f

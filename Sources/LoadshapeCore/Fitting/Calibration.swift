@@ -52,8 +52,10 @@ public enum Calibration {
         return try server.simulator.run(run.requests, sink: &sink).outcomes
     }
 
-    struct DiscardIterations: IterationSink {
-        mutating func consume(_ iteration: IterationRecord) {}
+    /// An iteration sink that keeps nothing.
+    public struct DiscardIterations: IterationSink {
+        public init() {}
+        public mutating func consume(_ iteration: IterationRecord) {}
     }
 
     /// Log residuals (TTFT, ITL) of a timing over all runs.
@@ -235,21 +237,42 @@ public enum Calibration {
     }
 
     /// Residual statistics per state at the native bin: σ, lag-1 autocorrelation within same-state stretches
-    /// (clipped to [0, 0.99]) and 33 standardised quantiles.
-    public static func fitNoise(residuals: [[Double]], states: [[OperatingState]], quantiles count: Int = 33)
-        -> (model: StateNoiseModel, samples: [Int])
-    {
+    /// (clipped to [0, 0.99]) and `quantiles` standardised quantiles.
+    ///
+    /// Only bins at least `margin` bins inside a same-state stretch are used: at a state change the replayed and
+    /// the measured timelines are never aligned to the bin, and those misalignment errors are not fluctuation
+    /// within a state (counting them inflates σ and fattens the tails). A state with fewer than 64 interior bins
+    /// falls back to all its bins.
+    public static func fitNoise(
+        residuals: [[Double]], states: [[OperatingState]], quantiles count: Int = 33, margin: Int = 2
+    ) -> (model: StateNoiseModel, samples: [Int]) {
+        func interior(_ s: [OperatingState], _ t: Int, _ m: Int) -> Bool {
+            guard t - m >= 0 && t + m < s.count else { return false }
+            for u in (t - m)...(t + m) where s[u] != s[t] { return false }
+            return true
+        }
         var byState: [[Double]] = [[], [], []]
         var num = [0.0, 0.0, 0.0]
         var den = [0.0, 0.0, 0.0]
         var means = [0.0, 0.0, 0.0]
+        var useMargin = [margin, margin, margin]
+        for k in 0..<3 {
+            var n = 0
+            for (r, s) in zip(residuals, states) {
+                for t in 0..<r.count where s[t].rawValue == k && r[t].isFinite && interior(s, t, margin) { n += 1 }
+            }
+            if n < 64 { useMargin[k] = 0 }
+        }
         for (r, s) in zip(residuals, states) {
-            for (x, st) in zip(r, s) where x.isFinite { byState[st.rawValue].append(x) }
+            for t in 0..<r.count where r[t].isFinite && interior(s, t, useMargin[s[t].rawValue]) {
+                byState[s[t].rawValue].append(r[t])
+            }
         }
         for k in 0..<3 { means[k] = byState[k].isEmpty ? 0 : Descriptive.mean(byState[k]) }
         for (r, s) in zip(residuals, states) {
             for t in 1..<Swift.max(r.count, 1) where s[t] == s[t - 1] && r[t].isFinite && r[t - 1].isFinite {
                 let k = s[t].rawValue
+                guard interior(s, t, useMargin[k]) && interior(s, t - 1, useMargin[k]) else { continue }
                 num[k] += (r[t] - means[k]) * (r[t - 1] - means[k])
                 den[k] += (r[t - 1] - means[k]) * (r[t - 1] - means[k])
             }
@@ -258,7 +281,10 @@ public enum Calibration {
             let xs = byState[k]
             guard xs.count >= 8 else { return StateResidual(phi: 0, sigmaW: 0, quantiles: [0, 0]) }
             let m = means[k]
-            let sd = (xs.reduce(0.0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)).squareRoot()
+            // Robust scale (1.4826 × MAD): the residual's bulk is fluctuation; its far tails are mostly what the
+            // mean model gets wrong (a prefill burst placed a bin early), which must not widen the whole state.
+            let med = Descriptive.median(xs)
+            let sd = 1.4826 * Descriptive.median(xs.map { abs($0 - med) })
             let sorted = xs.map { sd > 0 ? ($0 - m) / sd : 0 }.sorted()
             let q = (0..<count).map { Descriptive.percentile(sorted: sorted, 100 * Double($0) / Double(count - 1)) }
             let phi = den[k] > 0 ? Swift.min(Swift.max(num[k] / den[k], 0), 0.99) : 0

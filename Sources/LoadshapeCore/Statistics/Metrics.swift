@@ -32,15 +32,20 @@ public enum Metrics {
     ///
     /// The maximum over the pooled values v of |F_a(v) − F_b(v)|, with right-continuous empirical CDFs
     /// F(v) = #{x ≤ v} / n, so tied values are counted together. The series may differ in length.
+    /// Like scipy's default (`method="auto"`), samples of at most 10 000 values give the exact rational
+    /// h / lcm(n_a, n_b) rounded once; larger ones the floating-point difference of the two ratios.
     /// In 0...1; NaN if either series is empty or holds a NaN.
     public static func ksStatistic(_ a: [Double], _ b: [Double]) -> Double {
         guard !a.isEmpty, !b.isEmpty, !a.contains(where: \.isNaN), !b.contains(where: \.isNaN) else { return .nan }
         let x = a.sorted()
         let y = b.sorted()
-        let na = Double(x.count)
-        let nb = Double(y.count)
+        let exact = Swift.max(x.count, y.count) <= 10_000
+        let g = gcd(x.count, y.count)
+        let (ag, bg) = (x.count / g, y.count / g)
+        let (na, nb) = (Double(x.count), Double(y.count))
         var i = 0
         var j = 0
+        var h = 0
         var d = 0.0
         // Walk the distinct pooled values in ascending order; after consuming every copy of v from both
         // sides, i and j are the counts ≤ v.
@@ -49,9 +54,14 @@ public enum Metrics {
             if j >= y.count || (i < x.count && x[i] <= y[j]) { v = x[i] } else { v = y[j] }
             while i < x.count && x[i] <= v { i += 1 }
             while j < y.count && y[j] <= v { j += 1 }
-            d = Swift.max(d, abs(Double(i) / na - Double(j) / nb))
+            if exact {
+                // i/n_a − j/n_b = (i·n_b/g − j·n_a/g) / lcm.
+                h = Swift.max(h, abs(i * bg - j * ag))
+            } else {
+                d = Swift.max(d, abs(Double(i) / na - Double(j) / nb))
+            }
         }
-        return d
+        return exact ? Double(h) / Double(ag * y.count) : d
     }
 
     /// Autocorrelation ACF(k) = Σ c_t c_{t+k} / Σ c_t² with c = x − mean(x), for k = 1...maxLag.
@@ -147,6 +157,12 @@ public enum Metrics {
         let a = Descriptive.percentile(sorted: predicted.sorted(), p)
         let b = Descriptive.percentile(sorted: measured.sorted(), p)
         return abs(a - b) / abs(b)
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
     }
 
     private static func sum(_ x: [Double]) -> Double {
