@@ -9,14 +9,16 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the serving + power engine: simulated server-seconds per wall-second and peak memory.",
         discussion: """
-            Runs llama-3-70b on A100 at TP8 (the reference's preset) through the serving model, ledger and power
-            surface, streaming the bins into a summing sink (no files), and prints wall time, simulated seconds per
-            wall second, µs per engine iteration and the process's peak resident memory.
+            Runs llama-3-70b on A100 at TP8 through the serving model, ledger and
+            power surface, streaming bins into a summing sink (no files), and prints
+            wall time, simulated seconds per wall second, microseconds per engine
+            iteration and the process's peak resident memory.
 
             Examples:
-              loadshape bench                      2 req/s for 1 h, then 1 req/s for 1 day
-              loadshape bench --quick              2 req/s for 1 h only
-            Build with -c release for meaningful numbers: swift run -c release loadshape bench
+              loadshape bench            2 req/s for 1 h, then 1 req/s for 1 day
+              loadshape bench --quick    the hour only
+            Build with -c release for meaningful numbers:
+              swift run -c release loadshape bench
             """
     )
 

@@ -9,41 +9,49 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit a power model (timing, idle floor, surface, meter delay, within-state fluctuation) to measured runs.",
         discussion: """
-            Each RUN is a measured-run folder: manifest.json, power.csv (nvidia-smi), requests.json or
-            requests-summary.json (the vLLM benchmark's log), optionally engine.csv. All runs must share one model,
-            GPU type and TP degree. The fit replays every run's requests through the serving model, then:
-              1. calibrates eff_flops, eff_bw, per-message latency, per-token sampling and first-token overhead by
-                 bounded least squares on log(predicted / measured) TTFT and inter-token latency;
-              2. takes the idle floor from ≥ 4 s idle stretches (median of per-run medians);
-              3. fits the non-negative surface coefficients on 1 s means (tail-weighted, run-balanced NNLS),
-                 choosing the meter delay (0–0.75 s) and averaging (none or 1 s) by fit;
-              4. fits per-state AR(1) residual statistics (φ, σ, 33 standardised quantiles).
-            The model file records every parameter, the goodness of fit and the provenance (runs, SHA-256, date).
+            Each RUN is a measured-run folder: manifest.json, power.csv (nvidia-smi),
+            requests.json or requests-summary.json (the vLLM benchmark's log), and
+            optionally engine.csv. All runs must share one model, GPU and TP degree.
+            The fit replays every run's requests through the serving model, then
+              1. calibrates eff_flops, eff_bw, per-message latency, per-token sampling
+                 and first-token overhead (bounded least squares on log TTFT and
+                 inter-token latency residuals);
+              2. takes the idle floor from idle stretches of 4 s or more;
+              3. fits the non-negative surface on 1 s means, choosing the meter delay
+                 (0-0.75 s) and averaging (none or 1 s) by fit;
+              4. fits per-state AR(1) residuals (phi, sigma, 33 quantiles).
+            The model file records every parameter, the goodness of fit and the
+            provenance (runs, SHA-256 of every input, date).
 
             Examples:
-              loadshape fit ../shared/data/measured/arrival_rate_qwen3-8b_a100_r2p5/a100_validate_tp1_r2p5_b1p0_s20260712_1784415659 \\
-                            ../shared/data/measured/sealed_openhands_qwen3-8b_a100/a100_agentic_tp1_1784657284 --name qwen3-8b-a100-tp1
-              loadshape fit RUN... --out my-model.json
+              loadshape fit RUN1 RUN2 RUN3 --name qwen3-8b-a100-tp1
+              loadshape fit RUN... --out my-model.json --date 2026-12-02
+              scripts/validation      (the documented fit on ../shared/data/measured)
             """
     )
 
     @OptionGroup var config: ConfigOptions
     @Argument(help: "Measured-run folders.") var runs: [String]
     @Option(help: "Architecture record (default: from the runs' manifests).") var model: String?
-    @Option(help: "Power model whose timing constants start the fit (default: the best one for the runs' GPU).")
+    @Option(
+        help: "Power model whose timing constants start the fit (default: the reference release's dense surface for the runs' GPU, so a refit never depends on an earlier fit)."
+    )
     var startFrom: String?
     @Option(help: "Name of the fitted model (default: fitted-<model>-<gpu>-tp<tp>).") var name: String?
     @Option(help: "Output file (default: <configs>/power/<name>.json).") var out: String?
     @Option(help: "Date recorded in the provenance (default: today, UTC).") var date: String?
     @Option(help: "Budget of timing-objective evaluations.") var timingEvaluations = 600
+    @Option(help: "Share of each run's surface-fit weight on its top-decile seconds (the reference uses 0.5).")
+    var tailWeight = 0.1
 
     func run() throws {
         do {
             let root = try ConfigLocator.locate(explicit: config.configs)
             let catalog = try Catalog.load(root: root)
             let prepared = try PreparedRun.load(runs)
-            let (cfg, resolved) = try FitCommon.configuration(
-                prepared, catalog: catalog, model: model, powerModel: startFrom)
+            var (cfg, resolved) = try FitCommon.configuration(
+                prepared, catalog: catalog, model: model, powerModel: startFrom, preferReference: true)
+            cfg.tailWeight = tailWeight
             let fitted = try FitPipeline.fit(prepared, cfg, timingEvaluations: timingEvaluations)
             let modelName = name ?? "fitted-\(cfg.architecture.name)-\(cfg.hardware.aliases.first ?? cfg.hardware.name)-tp\(cfg.tp)".lowercased()
             let path = out ?? "\(root)/power/\(modelName).json"
@@ -64,7 +72,7 @@ struct Fit: ParsableCommand {
 
 enum FitCommon {
     static func configuration(
-        _ runs: [PreparedRun], catalog: Catalog, model: String?, powerModel: String?
+        _ runs: [PreparedRun], catalog: Catalog, model: String?, powerModel: String?, preferReference: Bool
     ) throws -> (FitPipeline.Configuration, Sourced<PowerModelRecord>) {
         guard let first = runs.first else { throw CLIError("give at least one measured-run folder") }
         let m = first.run.manifest
@@ -76,8 +84,14 @@ enum FitCommon {
             }
         }
         let arch = try catalog.model(named: model ?? m.model)
+        let hw = try catalog.hardware(named: m.hardware)
+        let reference = catalog.powerModels.first {
+            $0.record.name.hasPrefix("reference-") && $0.record.appliesTo.kind == arch.record.kind
+                && hw.record.matches($0.record.hardware)
+        }
         let resolved = try catalog.resolve(
-            model: arch.record.name, gpu: m.hardware, tp: m.tp, powerModel: powerModel, allowUnsupported: true)
+            model: arch.record.name, gpu: m.hardware, tp: m.tp, powerModel: powerModel ?? (preferReference ? reference?.record.name : nil),
+            allowUnsupported: true)
         let engine = EngineLimits(
             maxNumSeqs: m.server.maxNumSeqs, maxNumBatchedTokens: m.server.maxNumBatchedTokens, gpuMemoryUtilization: 0.9)
         let cfg = FitPipeline.Configuration(
@@ -114,6 +128,7 @@ enum FitCommon {
             "surface": [
                 "kind": "dense", "idle_w": s.idleW, "active_weight_fraction": s.activeWeightFraction,
                 "compute_util": s.computeUtil, "duty_sqrt_memory_util": s.dutySqrtMemoryUtil,
+                "prefill_compute_util": s.prefillComputeUtil,
                 "meter": ["delay_bins": s.meter.delayBins, "average_bins": s.meter.averageBins],
             ],
             "timing": timing,
@@ -164,7 +179,7 @@ enum FitCommon {
             fitted \(name) → \(path)
               timing   eff_flops \(r(t.effFlops)), eff_bw \(r(t.effBandwidth)), per-message \(r(t.perMessageS.values.first ?? 0 * 1e6, 6)) s, first-token overhead \(r(t.firstTokenOverheadS * 1000, 1)) ms
                        median |log err| TTFT \(r(f.timing.medianAbsLogErrorTTFTBefore)) → \(r(f.timing.medianAbsLogErrorTTFTAfter)), ITL \(r(f.timing.medianAbsLogErrorITLBefore)) → \(r(f.timing.medianAbsLogErrorITLAfter))
-              surface  idle \(r(s.idleW, 1)) W/GPU, active-weight \(r(s.activeWeightFraction, 1)), compute \(r(s.computeUtil, 1)), √memory \(r(s.dutySqrtMemoryUtil, 1)); meter delay \(s.meter.delayBins) bins, averaging \(s.meter.averageBins) bins
+              surface  idle \(r(s.idleW, 1)) W/GPU, active-weight \(r(s.activeWeightFraction, 1)), compute \(r(s.computeUtil, 1)), √memory \(r(s.dutySqrtMemoryUtil, 1)), prefill compute +\(r(s.prefillComputeUtil, 1)); meter delay \(s.meter.delayBins) bins, averaging \(s.meter.averageBins) bins
               noise    σ idle/decode/prefill \(r(f.noise.idle.sigmaW, 1)) / \(r(f.noise.decode.sigmaW, 1)) / \(r(f.noise.prefill.sigmaW, 1)) W, φ \(r(f.noise.idle.phi, 2)) / \(r(f.noise.decode.phi, 2)) / \(r(f.noise.prefill.phi, 2))
             """
     }

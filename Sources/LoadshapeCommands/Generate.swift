@@ -9,34 +9,42 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Synthesise one inference server's power trace from a request schedule.",
         discussion: """
-            Runs the continuous-batching serving model on a request schedule and turns its 250 ms work ledger into
-            node GPU power with the power model of (model, GPU, TP). Writes, into --out:
-              power.csv     one row per 250 ms bin: interval start (UTC), node and per-GPU watts, busy fraction,
-                            prefill/decode duty, batch, token rates, operating state, per-feature watts
-              requests.csv  per request: admission, queueing, TTFT, decode time, end-to-end (s)
-              manifest.json inputs with SHA-256, seed, configuration, support status, tool version, summary
+            Runs the continuous-batching serving model on a request schedule and turns
+            its 250 ms work ledger into node GPU power with the power model of
+            (model, GPU, TP). Writes, into --out:
+              power.csv      one row per 250 ms bin: interval start (UTC), node and
+                             per-GPU watts, busy fraction, prefill/decode duty, batch,
+                             token rates, operating state, per-feature watts
+              requests.csv   per request: admission, queueing, TTFT, decode, end-to-end
+              manifest.json  inputs with SHA-256, seed, configuration, support status,
+                             tool version, summary
 
             Examples:
-              loadshape generate                                  (llama-3-70b, A100, TP8, 1 h at 2 req/s, seed 42)
-              loadshape generate --requests schedule.csv --model llama-3-8b --gpu H100 --tp 1 --out run/
-              loadshape generate --rate 0.5 --duration 6h --burstiness 0.25 --seed 7 --out bursty/
-              loadshape generate --output-tokens categorical:64@0.5,512@0.5 --input-tokens fixed:1024
+              loadshape generate
+                  qwen3-8b on one A100 (model fitted to measured runs), 1 h at 2 req/s
+              loadshape generate --model llama-3-70b --tp 8
+                  the reference paper's server, with the published coefficients
+              loadshape generate --requests schedule.csv --model llama-3-8b \\
+                  --gpu H100 --tp 1 --out run/
+              loadshape generate --rate 0.5 --duration 6h --burstiness 0.25 --seed 7
+              loadshape generate --output-tokens categorical:64@0.5,512@0.5
               loadshape generate --baseline flat-state --out splitwise/
 
-            A schedule file is CSV (arrival_s,input_tokens,output_tokens[,cached_prefix_tokens][,request_id]) or
-            JSON (a list, or {"requests": [...]}, with arrival_time, input_tokens, output_tokens or
-            output_tokens_distribution {values, probabilities}, optional cached_prefix_tokens, request_id).
+            A schedule file is CSV (header arrival_s,input_tokens,output_tokens and
+            optionally cached_prefix_tokens, request_id) or JSON (a list, or
+            {"requests": [...]}, with arrival_time, input_tokens, output_tokens or
+            output_tokens_distribution {values, probabilities}).
 
-            Exit codes: 0 success; 1 a model or input error (the message names the file, line or field); 64 bad
-            command-line usage.
+            Exit codes: 0 success; 1 a model or input error (the message names the
+            file, line or field); 64 bad command-line usage.
             """
     )
 
     @OptionGroup var config: ConfigOptions
 
-    @Option(help: "Model architecture record (see Configs/models).") var model = "llama-3-70b"
+    @Option(help: "Model architecture record (see Configs/models).") var model = "qwen3-8b"
     @Option(help: "GPU record or alias (A100, H100; see Configs/hardware).") var gpu = "A100"
-    @Option(help: "Tensor-parallel degree.") var tp = 8
+    @Option(help: "Tensor-parallel degree.") var tp = 1
     @Option(help: "GPUs in the server (those outside the TP group draw idle power; default: TP).")
     var gpusPerNode: Int?
     @Option(help: "Power model name in Configs/power, or a power model file (default: the best supported one).")

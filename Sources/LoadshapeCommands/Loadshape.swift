@@ -8,16 +8,20 @@ public struct Loadshape: ParsableCommand {
         commandName: "loadshape",
         abstract: "What an LLM-inference site will draw from the grid, second by second, before it is built.",
         discussion: """
-            Loadshape composes power from the workload: requests drive a continuous-batching serving model that says,
-            per 250 ms bin, how busy a server is with prefill, decode or nothing; per (model, GPU, TP) power surfaces
-            turn that work into watts.
+            Loadshape composes power from the workload: requests drive a
+            continuous-batching serving model that says, per 250 ms, how busy a
+            server is with prefill, decode or nothing; per (model, GPU, TP) power
+            surfaces turn that work into watts.
 
             Start with:
-              loadshape generate                      one llama-3-70b A100 TP8 server, 1 h at 2 req/s
-              loadshape generate --requests schedule.csv --model llama-3-8b --gpu H100 --tp 1 --out run/
-              loadshape bench                         engine speed and memory
+              loadshape generate          one qwen3-8b A100 server, 1 h at 2 req/s
+              loadshape generate --model llama-3-70b --gpu A100 --tp 8 --rate 4
+              loadshape fit RUN...        learn a power model from measured runs
+              loadshape validate RUN...   score it against held-out measured runs
+              loadshape bench             engine speed and memory
 
-            Records (GPUs, model architectures, power models) live under Configs/; see docs/user-guide.md.
+            Records (GPUs, model architectures, power models) live under Configs/;
+            see docs/user-guide.md.
             """,
         version: version,
         subcommands: [Generate.self, Fit.self, Validate.self, Bench.self]

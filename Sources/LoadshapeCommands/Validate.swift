@@ -9,19 +9,20 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay measured runs with a power model and score it, and the baselines, against the measurements.",
         discussion: """
-            For each RUN (a measured-run folder) the run's requests are replayed through the serving model and the
-            power model (with its within-state fluctuation, seeded), and the synthetic trace is scored against the
-            measured one on 1 s per-GPU means: energy error, ACF R² (lags 1–60 s; 1 to n/4 for runs under 240 s),
-            the same ACF R² over the active part only (from the first arrival), 1 − KS, range-normalised RMSE,
-            P95/P99 error, and median TTFT / end-to-end error. The same scores are given for the nameplate (TDP),
-            constant training-mean and flat per-state (SplitwiseSim watts) baselines. Prints a table per run and the
-            medians; writes validation.csv and validation.json into --out.
+            Each RUN's requests are replayed through the serving model and the power
+            model (with its seeded within-state fluctuation), and the synthetic trace
+            is scored against the measured one on 1 s per-GPU means: energy error,
+            ACF R2 (lags 1-60 s; 1 to n/4 under 240 s), the same over the active part
+            (from the first arrival), 1 - KS, range-normalised RMSE, P95/P99 error,
+            and median TTFT / end-to-end error. The nameplate, constant training-mean
+            and flat per-state baselines are scored side by side. Prints per-run
+            tables and medians; writes validation.csv, validation.json and one
+            trace-<run>.csv (measured vs synthetic, 1 s) per run into --out.
 
-            --leave-one-out fits a model on all runs but one (as `loadshape fit` would) and scores the one left
-            out, for every run in turn.
+            --leave-one-out fits on all runs but one and scores the one left out.
 
             Examples:
-              loadshape validate RUN... --power-model fitted-qwen3-8b-a100-tp1
+              loadshape validate RUN... --power-model qwen3-8b-a100-tp1
               loadshape validate RUN... --leave-one-out --out loo/
             """
     )
@@ -35,6 +36,7 @@ struct Validate: ParsableCommand {
     @Option(help: "Seed of the within-state fluctuation.") var seed: UInt64 = 42
     @Option(help: "Output directory for validation.csv and validation.json.") var out = "validation"
     @Option(help: "Timing-fit budget for --leave-one-out.") var timingEvaluations = 600
+    @Option(help: "Surface-fit tail weight for --leave-one-out (as in `loadshape fit`).") var tailWeight = 0.1
     @Flag(help: "Only the medians table.") var quiet = false
 
     func run() throws {
@@ -53,7 +55,9 @@ struct Validate: ParsableCommand {
         let root = try ConfigLocator.locate(explicit: config.configs)
         let catalog = try Catalog.load(root: root)
         let prepared = try PreparedRun.load(runs)
-        let (cfg, resolved) = try FitCommon.configuration(prepared, catalog: catalog, model: model, powerModel: powerModel)
+        var (cfg, resolved) = try FitCommon.configuration(
+            prepared, catalog: catalog, model: model, powerModel: powerModel, preferReference: leaveOneOut)
+        cfg.tailWeight = tailWeight
         var rows: [Row] = []
         var modelNames: [String] = []
         var traces: [(String, FitPipeline.RunScores)] = []

@@ -101,6 +101,7 @@ public enum RecordDecoding {
             let a = try f.double("active_weight_fraction", min: 0)
             let c = try f.double("compute_util", min: 0)
             let m = try f.double("duty_sqrt_memory_util", min: 0)
+            let pc = try f.optionalDouble("prefill_compute_util", min: 0) ?? 0
             var meter = try f.object("meter")
             let r = MeterResponse(
                 delayBins: try meter.int("delay_bins", min: 0, max: 40),
@@ -108,7 +109,9 @@ public enum RecordDecoding {
             try meter.finish()
             try f.finish()
             return .dense(
-                DenseSurface(idleW: idle, activeWeightFraction: a, computeUtil: c, dutySqrtMemoryUtil: m, meter: r))
+                DenseSurface(
+                    idleW: idle, activeWeightFraction: a, computeUtil: c, dutySqrtMemoryUtil: m, prefillComputeUtil: pc,
+                    meter: r))
         }
         let s = MoESurface(
             idleW: idle, multiGpuFloor: try f.double("multi_gpu_floor", min: 0),

@@ -63,6 +63,9 @@ public enum FitPipeline {
         public var engine: EngineLimits
         /// Starting timing constants and the fallback idle floor (from an existing power model).
         public var start: PowerModelRecord
+        /// Share of each run's NNLS weight on its seconds at or above the run's P90 (the reference: 0.5; Loadshape
+        /// defaults to 0.1, which fits the bulk of the distribution better on held-out runs, docs/validation.md).
+        public var tailWeight = 0.1
 
         public init(
             architecture: ArchitectureRecord, hardware: HardwareRecord, tp: Int, engine: EngineLimits,
@@ -104,7 +107,7 @@ public enum FitPipeline {
         for r in cal { ledgers.append(try Calibration.ledger(server, r)) }
         let surface = Calibration.fitDenseSurface(
             runs: cal, ledgers: ledgers, architecture: c.architecture, hardware: c.hardware, tp: c.tp,
-            meterCandidates: meterCandidates, fallbackIdleW: c.start.surface.idleW)
+            meterCandidates: meterCandidates, fallbackIdleW: c.start.surface.idleW, tailWeight: c.tailWeight)
         // Residuals of the fitted mean at 250 ms, per state.
         let fitted = try c.server(timing.timing, .dense(surface.surface))
         var residuals: [[Double]] = []

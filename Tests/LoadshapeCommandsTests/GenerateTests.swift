@@ -140,8 +140,8 @@ func csvColumn(_ text: String, _ name: String) -> [String] {
         func run(_ extra: [String], _ dir: String) throws -> [Double] {
             try runLoadshape(
                 [
-                    "generate", "--configs", TestPaths.configs, "--rate", "2", "--duration", "60s", "--seed", "5",
-                    "--deterministic", "--out", "\(base)/\(dir)", "--quiet",
+                    "generate", "--configs", TestPaths.configs, "--model", "llama-3-70b", "--tp", "8", "--rate", "2",
+                    "--duration", "60s", "--seed", "5", "--deterministic", "--out", "\(base)/\(dir)", "--quiet",
                 ] + extra)
             return csvColumn(try read("\(base)/\(dir)/power.csv"), "node_gpu_power_w").map { Double($0)! }
         }

@@ -174,7 +174,7 @@ public enum Calibration {
     /// to the shorter delay).
     public static func fitDenseSurface(
         runs: [CalibrationRun], ledgers: [[LedgerBin]], architecture: ArchitectureRecord, hardware: HardwareRecord,
-        tp: Int, meterCandidates: [MeterResponse], fallbackIdleW: Double
+        tp: Int, meterCandidates: [MeterResponse], fallbackIdleW: Double, tailWeight: Double = 0.5
     ) -> SurfaceFitReport {
         let idle = idleFloor(runs: runs, ledgers: ledgers)
         let idleW = idle?.w ?? fallbackIdleW
@@ -196,7 +196,7 @@ public enum Calibration {
                     let block = (s..<(s + 4))
                     if block.allSatisfy({ run.measuredGpuW[$0].isFinite }) {
                         let p = block.reduce(0.0) { $0 + run.measuredGpuW[$1] } / 4
-                        rr.append([1, 2, 3].map { c in block.reduce(0.0) { $0 + feats[$1][c] } / 4 })
+                        rr.append([1, 2, 3, 4].map { c in block.reduce(0.0) { $0 + feats[$1][c] } / 4 })
                         tt.append(p - idleW)
                     }
                     s += 4
@@ -206,7 +206,9 @@ public enum Calibration {
                 let nHigh = tt.filter { $0 >= p90 }.count
                 let nLow = tt.count - nHigh
                 for v in tt {
-                    weights.append(v >= p90 ? 0.5 / Double(Swift.max(nHigh, 1)) : 0.5 / Double(Swift.max(nLow, 1)))
+                    weights.append(
+                        v >= p90
+                            ? tailWeight / Double(Swift.max(nHigh, 1)) : (1 - tailWeight) / Double(Swift.max(nLow, 1)))
                 }
                 rows += rr
                 target += tt
@@ -214,16 +216,17 @@ public enum Calibration {
             bins1s = target.count
             guard !rows.isEmpty else { continue }
             // Scale columns by their RMS for conditioning; rescale the coefficients back.
-            let scale = (0..<3).map { c -> Double in
+            let scale = (0..<4).map { c -> Double in
                 let r = (rows.reduce(0.0) { $0 + $1[c] * $1[c] } / Double(rows.count)).squareRoot()
                 return r > 0 ? r : 1
             }
-            let scaled = rows.map { r in (0..<3).map { r[$0] / scale[$0] } }
+            let scaled = rows.map { r in (0..<4).map { r[$0] / scale[$0] } }
             let fit = NNLS.solve(scaled, target, weights: weights)
-            let c = (0..<3).map { fit.x[$0] / scale[$0] }
+            let c = (0..<4).map { fit.x[$0] / scale[$0] }
             candidates.append((m.delayBins, m.averageBins, fit.residualSumOfSquares))
             let surface = DenseSurface(
-                idleW: idleW, activeWeightFraction: c[0], computeUtil: c[1], dutySqrtMemoryUtil: c[2], meter: m)
+                idleW: idleW, activeWeightFraction: c[0], computeUtil: c[1], dutySqrtMemoryUtil: c[2],
+                prefillComputeUtil: c[3], meter: m)
             if best == nil || fit.residualSumOfSquares < best!.1 - 1e-12 * abs(best!.1) {
                 best = (surface, fit.residualSumOfSquares)
             }

@@ -100,11 +100,13 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
                 let c1 = s.activeWeightFraction * f.v1
                 let c2 = s.computeUtil * f.v2
                 let c3 = s.dutySqrtMemoryUtil * f.v3
-                out.gpuW = s.idleW + c1 + c2 + c3
+                let c4 = s.prefillComputeUtil * f.v4
+                out.gpuW = s.idleW + c1 + c2 + c3 + c4
                 out.components.v0 = tpD * s.idleW + unused * s.idleW
                 out.components.v1 = tpD * c1
                 out.components.v2 = tpD * c2
                 out.components.v3 = tpD * c3
+                out.components.v4 = tpD * c4
                 out.nodeGpuW = tpD * out.gpuW + unused * s.idleW
             case .moe(let s):
                 let memNow =
@@ -145,7 +147,7 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
 import RealModule
 
 /// The dense surface's features of one bin, before the meter response: [1, busy · weight fraction, compute
-/// utilisation, √(busy · memory utilisation)].
+/// utilisation, √(busy · memory utilisation), prefill compute utilisation].
 public enum DenseFeatures {
     @inline(__always)
     public static func raw(_ b: LedgerBin, weightFraction: Double, tp: Int, hardware: HardwareRecord) -> FeatureVector {
@@ -156,6 +158,7 @@ public enum DenseFeatures {
         x.v2 = Swift.max(0, (b.gemmFlopsPerS + b.attentionFlopsPerS) / (tpD * hardware.peakDenseBF16FlopsPerS))
         let mem = b.busy * (b.weightReadBytesPerS + b.attentionBytesPerS) / (tpD * hardware.hbmBandwidthBytesPerS)
         x.v3 = Swift.max(0, mem).squareRoot()
+        x.v4 = Swift.max(0, b.prefillFlopsPerS / (tpD * hardware.peakDenseBF16FlopsPerS))
         return x
     }
 
@@ -165,7 +168,7 @@ public enum DenseFeatures {
     }
 }
 
-/// The meter response applied to feature columns 1–3 of a stream of bins: a delay of whole bins (the start padded
+/// The meter response applied to feature columns 1–4 of a stream of bins: a delay of whole bins (the start padded
 /// with the first row), then a trailing mean (an expanding mean during warm-up). One filter per run: reset by
 /// making a new one.
 public struct MeterFilter: Sendable {
@@ -189,12 +192,14 @@ public struct MeterFilter: Sendable {
             m.v1 += w.v1
             m.v2 += w.v2
             m.v3 += w.v3
+            m.v4 += w.v4
         }
         let n = Double(window.count)
         m.v0 = d.v0
         m.v1 /= n
         m.v2 /= n
         m.v3 /= n
+        m.v4 /= n
         return m
     }
 }

@@ -23,19 +23,27 @@ public enum PowerSurface: Sendable, Equatable {
 /// The dense surface of the reference release: features active-weight fraction, compute utilisation and
 /// √(duty × memory utilisation), after the meter response.
 public struct DenseSurface: Sendable, Equatable, Codable {
-    public static let featureNames = ["idle_floor", "active_weight_fraction", "compute_util", "duty_sqrt_memory_util"]
+    public static let featureNames = [
+        "idle_floor", "active_weight_fraction", "compute_util", "duty_sqrt_memory_util", "prefill_compute_util",
+    ]
 
     public var idleW: Double
     public var activeWeightFraction: Double
     public var computeUtil: Double
     public var dutySqrtMemoryUtil: Double
+    /// Extra coefficient on the prefill chunks' compute utilisation, on top of `computeUtil` (a Loadshape
+    /// extension; 0 in the reference's surfaces). Compute-bound prefill heats the GPU far more per FLOP than
+    /// small-batch decode GEMMs, which are memory-bound; one shared coefficient over-predicts decode when it is
+    /// fitted to prefill bursts.
+    public var prefillComputeUtil: Double
     /// The meter's response: delay, then a trailing mean.
     public var meter: MeterResponse
 
     public init(
         idleW: Double, activeWeightFraction: Double, computeUtil: Double, dutySqrtMemoryUtil: Double,
-        meter: MeterResponse
+        prefillComputeUtil: Double = 0, meter: MeterResponse
     ) {
+        self.prefillComputeUtil = prefillComputeUtil
         self.idleW = idleW
         self.activeWeightFraction = activeWeightFraction
         self.computeUtil = computeUtil

@@ -13,6 +13,8 @@ public struct IterationRecord: Sendable, Equatable {
     public var prefillLogits: Int
     public var gemmFlops: Double
     public var attentionFlops: Double
+    /// The prefill chunks' share of the FLOPs (GEMM for their tokens and logits, plus their attention).
+    public var prefillFlops: Double
     public var attentionBytes: Double
     public var weightBytes: Double
     /// Decode KV reads, B · eff(ctx) · kv bytes per token.
@@ -28,6 +30,7 @@ public struct IterationRecord: Sendable, Equatable {
         prefillLogits = 0
         gemmFlops = 0
         attentionFlops = 0
+        prefillFlops = 0
         attentionBytes = 0
         weightBytes = 0
         decodeKvReadBytes = 0
@@ -129,6 +132,7 @@ public struct IterationCostModel: Sendable {
         }
         let tGemm: Double
         let gemmF: Double
+        let prefillGemm: Double
         let wBytes: Double
         if components {
             let logits = Double(record.prefillLogits + record.decodeBatch)
@@ -142,8 +146,11 @@ public struct IterationCostModel: Sendable {
                 + emB / memoryRate
             gemmF = trF + hdF
             wBytes = trB + hdB + emB
+            prefillGemm =
+                2 * flopScale * trParams * Double(record.prefillTokens) + 2 * headParams * Double(record.prefillLogits)
         } else {
             gemmF = 2 * flopScale * activeParams * tokens
+            prefillGemm = 2 * flopScale * activeParams * Double(record.prefillTokens)
             if moeFrac > 0 {
                 let touched = 1 - pow(missRatio, tokens)
                 wBytes = tokens > 0 ? weightBytesAll * ((1 - moeFrac) + moeFrac * touched) : 0
@@ -156,6 +163,7 @@ public struct IterationCostModel: Sendable {
         let duration = fixedOverhead + tGemm + tAttn + timing.perTokenSampleS * b
         record.gemmFlops = gemmF
         record.attentionFlops = attnF
+        record.prefillFlops = prefillGemm + prefillAttentionFlops
         record.attentionBytes = attnB
         record.weightBytes = wBytes
         record.decodeKvReadBytes = kvRead

@@ -20,6 +20,8 @@ public struct LedgerBin: Sendable, Equatable {
     public var weightReadBytesPerS = 0.0
     public var gemmFlopsPerS = 0.0
     public var attentionFlopsPerS = 0.0
+    /// The prefill chunks' FLOP/s (a part of GEMM + attention FLOP/s).
+    public var prefillFlopsPerS = 0.0
     public var attentionBytesPerS = 0.0
     /// Decode KV reads, bytes/s (event channel).
     public var kvReadBytesPerS = 0.0
@@ -113,6 +115,7 @@ public struct Ledger<Sink: BinSink>: IterationSink {
         let wRate = it.weightBytes * invWall
         let gRate = it.gemmFlops * invWall
         let aFRate = it.attentionFlops * invWall
+        let pFRate = it.prefillFlops * invWall
         let aBRate = it.attentionBytes * invWall
         var k = first
         while k <= last {
@@ -130,6 +133,7 @@ public struct Ledger<Sink: BinSink>: IterationSink {
                 pending[i].weightReadBytesPerS += wRate * w
                 pending[i].gemmFlopsPerS += gRate * w
                 pending[i].attentionFlopsPerS += aFRate * w
+                pending[i].prefillFlopsPerS += pFRate * w
                 pending[i].attentionBytesPerS += aBRate * w
             }
             k += 1
