@@ -5,6 +5,7 @@ import PackageDescription
 //   LoadshapeCore (pure numerics, no I/O)
 //     <- LoadshapeWorkload (request schedules: generators and readers)
 //     <- LoadshapeIO (records from Configs/, CSV/JSON writers, manifests, checksums)
+//     <- LoadshapeSite (site and region specs, traffic routing, streaming hierarchical aggregation, metrics)
 //     <- LoadshapeMeasured (readers of measured runs: nvidia-smi CSV, vLLM request logs, manifests)
 //     <- LoadshapeCommands (the CLI commands)  <- loadshape (thin executable)
 let package = Package(
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(
@@ -38,11 +40,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "LoadshapeSite",
+            dependencies: ["LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
             name: "LoadshapeCommands",
             dependencies: [
-                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured",
+                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured", "LoadshapeSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +65,10 @@ let package = Package(
         .testTarget(name: "LoadshapeWorkloadTests", dependencies: ["LoadshapeWorkload", "LoadshapeCore", "LoadshapeTesting"]),
         .testTarget(
             name: "LoadshapeIOTests", dependencies: ["LoadshapeIO", "LoadshapeCore", "LoadshapeWorkload", "LoadshapeTesting"]
+        ),
+        .testTarget(
+            name: "LoadshapeSiteTests",
+            dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"]
         ),
         .testTarget(
             name: "LoadshapeMeasuredTests",

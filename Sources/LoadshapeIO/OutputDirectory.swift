@@ -92,10 +92,18 @@ public final class TextFileWriter {
     }
 }
 
-/// Writes a JSON value with sorted keys and a trailing newline (deterministic bytes).
+/// Replaces non-finite numbers (which JSON cannot hold) by null, recursively.
+func jsonSafe(_ v: Any) -> Any {
+    if let d = v as? [String: Any] { return d.mapValues(jsonSafe) }
+    if let a = v as? [Any] { return a.map(jsonSafe) }
+    if let x = v as? Double, !x.isFinite { return NSNull() }
+    return v
+}
+
+/// Writes a JSON value with sorted keys and a trailing newline (deterministic bytes); NaN and ±∞ become null.
 public func writeJSON(_ value: Any, to path: String) throws(IOError) {
     do {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(withJSONObject: jsonSafe(value), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         var d = data
         d.append(0x0A)
         try d.write(to: URL(fileURLWithPath: path), options: .atomic)

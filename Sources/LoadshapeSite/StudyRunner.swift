@@ -1,0 +1,285 @@
+import Foundation
+import LoadshapeCore
+import LoadshapeIO
+import LoadshapeWorkload
+
+/// A power series at one resolution, W, labelled by interval start.
+public struct Series: Sendable {
+    public var resolutionS: Double
+    public var watts: [Double]
+}
+
+/// What a study produced for one site.
+public struct SiteResult: Sendable {
+    public var name: String
+    public var rowNames: [String]
+    public var rackNames: [String]
+    /// Site GPU, IT and facility power at each site resolution.
+    public var gpu: [Series]
+    public var it: [Series]
+    public var facility: [Series]
+    /// Row IT power at each row resolution: [resolution][row].
+    public var rows: [[Series]]
+    /// Rack IT power at each rack resolution: [resolution][rack].
+    public var racks: [[Series]]
+    /// Rack IT power at 1 s (for oversubscription).
+    public var racks1s: [[Double]]
+    public var nameplateITW: Double
+    public var rackNameplateITW: [Double]
+    public var servers: Int
+    public var requests: Int
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var servedRequests: Int
+    public var supportViolations: [String]
+    public var facilityNative: [Double]
+}
+
+public struct StudyResult: Sendable {
+    public var spec: StudySpec
+    public var sites: [SiteResult]
+    /// Region facility power at each site resolution (the sum of the sites' facility power).
+    public var regionFacility: [Series]
+    public var inputs: [[String: String]]
+}
+
+/// Runs a study on one process, streaming each server's trace into its rack as it is produced and folding racks
+/// into rows, rows into the site and sites into the region in a fixed order (bit-for-bit reproducible).
+public struct StudyRunner {
+    public var spec: StudySpec
+    public var catalog: Catalog
+    public var allowUnsupported: Bool
+    public var progress: ((Int, Int) -> Void)?
+
+    public init(spec: StudySpec, catalog: Catalog, allowUnsupported: Bool = false) {
+        self.spec = spec
+        self.catalog = catalog
+        self.allowUnsupported = allowUnsupported
+    }
+
+    static let nativeS = 0.25
+
+    var bins: Int { Int((spec.durationS / Self.nativeS).rounded(.up)) }
+
+    /// The site's request stream (arrivals in s from the study start).
+    func traffic(_ site: SiteSpec, inputs: inout [[String: String]]) throws -> [Request] {
+        let t = site.traffic
+        let seed = SeedDerivation.derive(root: spec.seed, stream: "traffic/" + site.name)
+        switch t.source {
+        case .profile(let name):
+            let path = catalog.root + "/workloads/" + name + ".json"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw IOError("\(spec.file): site '\(site.name)': traffic profile '\(name)' not found at \(path)")
+            }
+            inputs.append(["role": "workload_profile", "path": path, "sha256": try Checksum.sha256(file: path)])
+            let profile = try WorkloadProfile.load(path: path)
+            let mean = t.meanRatePerS ?? profile.meanRatePerS
+            let rates = try minuteRates(site, shape: profile.rateShape, shapeIntervalS: profile.rateShapeIntervalS, mean: mean)
+            return try TimeVaryingArrivals.schedule(
+                profile: rates, durationS: spec.durationS, burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
+        case .trace(let path, let format):
+            inputs.append(["role": "trace", "path": path, "sha256": try Checksum.sha256(file: path)])
+            let source: [Request]
+            switch format {
+            case "vllm": source = try VLLMBenchmarkReader.read(path: path)
+            case "mooncake": source = try MooncakeTraceReader.read(path: path)
+            default: source = try AzureTraceReader.read(path: path)
+            }
+            guard let last = source.last, last.arrivalS > 0 else { throw IOError("\(path): the trace has no time span") }
+            let traceRate = Double(source.count) / last.arrivalS
+            let replay = try TraceReplay(rateScale: (t.meanRatePerS ?? traceRate) / traceRate, durationS: spec.durationS)
+            return try replay.schedule(source).requests
+        }
+    }
+
+    /// Per-minute rates over the study: the profile's shape (looped), times the diurnal multiplier of the site's
+    /// local hour, scaled to `mean`.
+    func minuteRates(_ site: SiteSpec, shape: [Double], shapeIntervalS: Double, mean: Double) throws -> RateProfile {
+        let minutes = Int((spec.durationS / 60).rounded(.up))
+        let tz = TimeZone(identifier: site.timeZone)!
+        let diurnal = site.traffic.diurnal.isEmpty ? [Double](repeating: 1, count: 24) : site.traffic.diurnal
+        let dMean = diurnal.reduce(0, +) / 24
+        var rates: [Double] = []
+        rates.reserveCapacity(minutes)
+        for m in 0..<minutes {
+            let t = Double(m) * 60
+            let s = shape.isEmpty ? 1 : shape[Int((t / shapeIntervalS).rounded(.down)) % shape.count]
+            let h = localHour(tz, offsetS: t)
+            rates.append(s * diurnal[h] / dMean)
+        }
+        return try RateProfile(intervalS: 60, ratesPerS: rates).scaled(toMean: mean)
+    }
+
+    func localHour(_ tz: TimeZone, offsetS: Double) -> Int {
+        let epoch = Double(spec.startEpochMillis) / 1000 + offsetS
+        let local = epoch + Double(tz.secondsFromGMT(for: Date(timeIntervalSince1970: epoch)))
+        let h = Int((local / 3600).rounded(.down)) % 24
+        return h < 0 ? h + 24 : h
+    }
+
+    /// Accumulates one rack's GPU and IT power at the native bin.
+    final class RackAccumulator {
+        var gpu: [Double]
+        var it: [Double]
+        init(bins: Int) {
+            gpu = [Double](repeating: 0, count: bins)
+            it = [Double](repeating: 0, count: bins)
+        }
+    }
+
+    struct ServerSink: PowerSink {
+        let acc: RackAccumulator
+        let idleW: Double
+        let perUtilW: Double
+        func consume(_ b: PowerBin) {
+            guard b.index < acc.gpu.count else { return }
+            acc.gpu[b.index] += b.nodeGpuW
+            acc.it[b.index] += b.nodeGpuW + idleW + perUtilW * b.busy
+        }
+    }
+
+    public func run() throws -> StudyResult {
+        var inputs: [[String: String]] = [["role": "study", "path": spec.file, "sha256": (try? Checksum.sha256(file: spec.file)) ?? ""]]
+        var results: [SiteResult] = []
+        var region: [Double]? = nil
+        var models: [String: (ServerModel, ResolvedConfiguration)] = [:]
+        let totalServers = spec.sites.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } } }
+        var doneServers = 0
+        for site in spec.sites {
+            let requests = try traffic(site, inputs: &inputs)
+            // Server order: rows, racks, servers as written.
+            let racks = site.rows.flatMap { r in r.racks.map { (r.name, $0) } }
+            let n = racks.reduce(0) { $0 + $1.1.servers }
+            var assignment = [Int32](repeating: 0, count: requests.count)
+            var rng = Xoshiro256StarStar(seed: SeedDerivation.derive(root: spec.seed, stream: "routing/" + site.name))
+            for i in 0..<requests.count {
+                assignment[i] = site.traffic.routing == "round-robin" ? Int32(i % n) : Int32(rng.nextBounded(UInt64(n)))
+            }
+            var perServer = [[Int]](repeating: [], count: n)
+            for (i, s) in assignment.enumerated() { perServer[Int(s)].append(i) }
+            let nb = bins
+            var siteGpu = [Double](repeating: 0, count: nb)
+            var siteIt = [Double](repeating: 0, count: nb)
+            var rowSeries: [[Series]] = spec.rowResolutions.map { _ in [] }
+            var rackSeries: [[Series]] = spec.rackResolutions.map { _ in [] }
+            var racks1s: [[Double]] = []
+            var rackNames: [String] = []
+            var rackNameplate: [Double] = []
+            var nameplate = 0.0
+            var violations: Set<String> = []
+            var served = 0
+            var serverIndex = 0
+            for row in site.rows {
+                var rowGpu = [Double](repeating: 0, count: nb)
+                var rowIt = [Double](repeating: 0, count: nb)
+                for rack in row.racks {
+                    let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
+                    if models[key] == nil {
+                        let r = try catalog.resolve(
+                            model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                            powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                        let pm = r.powerModel.record
+                        let server = try ServerModel(
+                            architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
+                            gpusPerNode: rack.gpusPerServer, timing: pm.timing, engine: .vllmDefault, surface: pm.surface,
+                            noise: pm.noise)
+                        models[key] = (server, r)
+                        let files: [(String, String)] = [
+                            (r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256),
+                            (r.powerModel.path, r.powerModel.sha256),
+                        ]
+                        for (path, sha) in files where !inputs.contains(where: { $0["path"] == path }) {
+                            inputs.append(["role": "record", "path": path, "sha256": sha])
+                        }
+                    }
+                    let (server, resolved) = models[key]!
+                    for v in resolved.violations { violations.insert(v) }
+                    let acc = RackAccumulator(bins: nb)
+                    let rackPlate = Double(rack.servers) * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW)
+                    for _ in 0..<rack.servers {
+                        let mine = perServer[serverIndex].map { requests[$0] }
+                        let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
+                        let sink = ServerSink(acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW)
+                        let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
+                        served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
+                        serverIndex += 1
+                        doneServers += 1
+                        progress?(doneServers, totalServers)
+                    }
+                    for k in 0..<nb {
+                        rowGpu[k] += acc.gpu[k]
+                        rowIt[k] += acc.it[k]
+                    }
+                    for (j, res) in spec.rackResolutions.enumerated() {
+                        rackSeries[j].append(Series(resolutionS: res, watts: Self.downsample(acc.it, res)))
+                    }
+                    racks1s.append(Self.downsample(acc.it, 1))
+                    rackNames.append("\(row.name)/\(rack.name)")
+                    rackNameplate.append(rackPlate)
+                    nameplate += rackPlate
+                }
+                for k in 0..<nb {
+                    siteGpu[k] += rowGpu[k]
+                    siteIt[k] += rowIt[k]
+                }
+                for (j, res) in spec.rowResolutions.enumerated() {
+                    rowSeries[j].append(Series(resolutionS: res, watts: Self.downsample(rowIt, res)))
+                }
+            }
+            // Facility = IT × PUE of the local hour.
+            let tz = TimeZone(identifier: site.timeZone)!
+            var facility = [Double](repeating: 0, count: nb)
+            var hourCache: [Int: Double] = [:]
+            for k in 0..<nb {
+                let pue: Double
+                if site.pue.count == 1 {
+                    pue = site.pue[0]
+                } else {
+                    let hourIndex = k / 14_400
+                    if let c = hourCache[hourIndex] { pue = c } else {
+                        let c = site.pue[localHour(tz, offsetS: Double(hourIndex) * 3600)]
+                        hourCache[hourIndex] = c
+                        pue = c
+                    }
+                }
+                facility[k] = siteIt[k] * pue
+            }
+            if region == nil { region = [Double](repeating: 0, count: nb) }
+            for k in 0..<nb { region![k] += facility[k] }
+            results.append(
+                SiteResult(
+                    name: site.name, rowNames: site.rows.map(\.name), rackNames: rackNames,
+                    gpu: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteGpu, $0)) },
+                    it: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteIt, $0)) },
+                    facility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(facility, $0)) },
+                    rows: rowSeries, racks: rackSeries, racks1s: racks1s, nameplateITW: nameplate,
+                    rackNameplateITW: rackNameplate, servers: n, requests: requests.count,
+                    inputTokens: requests.reduce(0) { $0 + $1.inputTokens },
+                    outputTokens: requests.reduce(0) { $0 + $1.outputTokens }, servedRequests: served,
+                    supportViolations: violations.sorted(), facilityNative: facility))
+        }
+        let reg = region ?? []
+        return StudyResult(
+            spec: spec, sites: results,
+            regionFacility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(reg, $0)) },
+            inputs: inputs)
+    }
+
+    /// Means of consecutive native bins covering `resolutionS` each (a trailing partial interval is the mean of
+    /// the bins it has).
+    public static func downsample(_ native: [Double], _ resolutionS: Double) -> [Double] {
+        let f = Int((resolutionS / nativeS).rounded())
+        guard f > 1 else { return native }
+        var out: [Double] = []
+        out.reserveCapacity(native.count / f + 1)
+        var i = 0
+        while i < native.count {
+            let e = Swift.min(i + f, native.count)
+            var s = 0.0
+            for k in i..<e { s += native[k] }
+            out.append(s / Double(e - i))
+            i = e
+        }
+        return out
+    }
+}

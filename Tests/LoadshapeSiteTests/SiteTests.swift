@@ -1,0 +1,186 @@
+import Foundation
+import LoadshapeCore
+import LoadshapeIO
+import LoadshapeSite
+import LoadshapeTesting
+import Testing
+
+enum SiteFixtures {
+    static let catalog: Catalog = { try! Catalog.load(root: TestPaths.configs) }()
+
+    static func spec(duration: String = "10m", sites: String? = nil, outputs: String = "") -> String {
+        """
+        schema: loadshape-study-v1
+        name: small
+        start: 2024-05-16T00:00:00Z
+        duration: \(duration)
+        seed: 7
+        \(outputs)
+        sites:
+        \(sites ?? site(name: "a"))
+        """
+    }
+
+    static func site(name: String, tz: String = "UTC", pue: String = "1.3", rate: Double = 3) -> String {
+        """
+          - name: \(name)
+            timezone: \(tz)
+            pue: \(pue)
+            traffic:
+              profile: azure-conv-2023
+              mean_rate_per_s: \(rate)
+              routing: uniform
+            rows:
+              - name: row
+                count: 2
+                limit_kw: 30
+                racks:
+                  - name: rack
+                    count: 2
+                    servers: 2
+                    model: llama-3-8b
+                    gpu: H100
+                    tp: 1
+                    gpus_per_server: 2
+                    non_gpu_w: {idle_w: 300, per_util_w: 200}
+        """
+    }
+
+    static func run(_ text: String) throws -> StudyResult {
+        let s = try StudySpec.parse(text, file: "spec.yaml")
+        return try StudyRunner(spec: s, catalog: catalog).run()
+    }
+}
+
+@Suite struct SiteAggregationTests {
+    @Test func racksSumToRowsAndRowsToTheSite() throws {
+        let r = try SiteFixtures.run(SiteFixtures.spec(outputs: "outputs: {site: [250ms, 1s, 15min], rows: [250ms], racks: [250ms]}"))
+        let s = r.sites[0]
+        #expect(s.servers == 8)
+        #expect(s.rackNames.count == 4)
+        let racks = s.racks[0].map(\.watts)
+        let rows = s.rows[0].map(\.watts)
+        for (ri, row) in rows.enumerated() {
+            let mine = racks[(2 * ri)..<(2 * ri + 2)]
+            let eRow = row.reduce(0, +)
+            let eRacks = mine.reduce(0.0) { $0 + $1.reduce(0, +) }
+            #expect(abs(eRow - eRacks) <= 1e-9 * eRow, "row \(ri) energy equals its racks'")
+        }
+        let site = s.it[0].watts
+        for k in stride(from: 0, to: site.count, by: 97) {
+            #expect(abs(site[k] - (rows[0][k] + rows[1][k])) <= 1e-9 * site[k])
+            #expect(abs(s.facility[0].watts[k] - 1.3 * site[k]) <= 1e-9 * site[k])
+            #expect(s.gpu[0].watts[k] <= site[k])
+        }
+        // Requests are conserved: each goes to exactly one server.
+        #expect(s.requests > 1000)
+    }
+
+    @Test func coarseResolutionsAreMeansOfTheNativeBins() throws {
+        let r = try SiteFixtures.run(SiteFixtures.spec(outputs: "outputs: {site: [250ms, 1s, 15min]}"))
+        let native = r.sites[0].it[0].watts
+        #expect(native.count == 2400)
+        let oneS = r.sites[0].it[1].watts
+        let quarter = r.sites[0].it[2].watts
+        #expect(oneS.count == 600)
+        for k in 0..<600 {
+            let m = native[(4 * k)..<(4 * k + 4)].reduce(0, +) / 4
+            #expect(abs(oneS[k] - m) <= 1e-9 * m)
+        }
+        #expect(quarter.count == 1)  // 10 minutes: one partial 15-min interval, the mean of its bins
+        let m = native.reduce(0, +) / Double(native.count)
+        #expect(abs(quarter[0] - m) <= 1e-9 * m)
+    }
+
+    @Test func sameSpecSameBitsAndMetricsAgreeWithTheSeries() throws {
+        let a = try SiteFixtures.run(SiteFixtures.spec())
+        let b = try SiteFixtures.run(SiteFixtures.spec())
+        #expect(a.sites[0].facilityNative == b.sites[0].facilityNative)
+        let m = LoadMetrics(powerW: a.sites[0].facilityNative, intervalS: 0.25)
+        #expect(m.peakW == a.sites[0].facilityNative.max()!)
+        #expect(m.loadFactor > 0 && m.loadFactor <= 1)
+    }
+
+    @Test func aRegionSumsItsSitesAndDiversityIsAtLeastOne() throws {
+        let sites = SiteFixtures.site(name: "east", tz: "America/New_York") + "\n"
+            + SiteFixtures.site(name: "west", tz: "America/Los_Angeles", rate: 2)
+        let r = try SiteFixtures.run(SiteFixtures.spec(duration: "20m", sites: sites))
+        #expect(r.sites.count == 2)
+        let region = r.regionFacility[0].watts
+        let e = r.sites[0].facility[0].watts
+        let w = r.sites[1].facility[0].watts
+        for k in 0..<region.count { #expect(abs(region[k] - (e[k] + w[k])) <= 1e-9 * region[k]) }
+        let df = LoadMetrics.diversityFactor(memberPeaksW: [e.max()!, w.max()!], aggregatePeakW: region.max()!)
+        #expect(df >= 1)
+    }
+
+    @Test func outputsAreWrittenWithUnitsAndUTCStarts() throws {
+        let r = try SiteFixtures.run(SiteFixtures.spec())
+        let dir = try OutputDirectory(path: TestPaths.temporaryDirectory() + "/site")
+        try StudyOutputs.write(r, to: dir)
+        try dir.commit()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        for f in ["metrics.json", "site-a-15min.csv", "site-a-1s.csv", "rows-a-1min.csv", "racks-a-15min.csv", "utility-15min-a.csv", "utility-hourly-a.csv"] {
+            #expect(files.contains(f), "\(f) written")
+        }
+        let head = try String(contentsOfFile: dir.path + "/site-a-1s.csv", encoding: .utf8).split(separator: "\n").prefix(2)
+        #expect(head.first == "interval_start_utc,gpu_kw,it_kw,facility_kw")
+        #expect(head.last!.hasPrefix("2024-05-16T00:00:00.000Z,"))
+    }
+}
+
+@Suite struct OversubscriptionTests {
+    @Test func flatRacksFitExactlyAndNameplateIsTheFloor() {
+        // Ten identical flat racks of 10 kW: any n racks peak at 10n kW.
+        let racks = [[Double]](repeating: [Double](repeating: 10_000, count: 60), count: 10)
+        let o = Oversubscription.analyse(rackTraces1s: racks, rackNameplateW: 25_000, limitW: 95_000, seed: 1, maxRacks: 20)
+        #expect(o.racksAdmitted == 9)
+        #expect(o.racksByNameplate == 3)
+        #expect(o.curve.count == 20)
+    }
+
+    @Test func diversityLetsMoreRacksFitThanTheirPeaksSuggest() {
+        // Racks that peak at different times: each peaks at 20 kW for one second, else 5 kW.
+        let racks = (0..<20).map { i in (0..<40).map { $0 == i ? 20_000.0 : 5_000 } }
+        let o = Oversubscription.analyse(rackTraces1s: racks, rackNameplateW: 20_000, limitW: 100_000, seed: 3, maxRacks: 20)
+        #expect(o.racksAdmitted >= 16)
+        #expect(o.racksByNameplate == 5)
+    }
+}
+
+@Suite struct SiteSpecErrorTests {
+    @Test(arguments: [
+        ("schema: loadshape-study-v2\nname: x\nstart: 2024-01-01T00:00:00Z\nduration: 1h\nsites: []", "schema"),
+        (SiteFixtures.spec().replacingOccurrences(of: "tp: 1", with: "tp: zero"), "tp"),
+        (SiteFixtures.spec().replacingOccurrences(of: "servers: 2", with: "servers: 2\n            colour: red"), "colour"),
+        (SiteFixtures.spec().replacingOccurrences(of: "timezone: UTC", with: "timezone: Mars/Olympus"), "timezone"),
+        (SiteFixtures.spec().replacingOccurrences(of: "pue: 1.3", with: "pue: 0.5"), "pue"),
+        (SiteFixtures.spec().replacingOccurrences(of: "routing: uniform", with: "routing: psychic"), "routing"),
+        (SiteFixtures.spec().replacingOccurrences(of: "duration: 10m", with: "duration: forever"), "duration"),
+    ])
+    func malformedSpecsNameTheLineAndKey(text: String, key: String) {
+        #expect {
+            _ = try StudySpec.parse(text, file: "spec.yaml")
+        } throws: { e in
+            let m = (e as? IOError)?.message ?? ""
+            return m.hasPrefix("spec.yaml:") && m.contains(key)
+        }
+    }
+
+    @Test func unknownModelsAndProfilesAreNamed() throws {
+        let bad = SiteFixtures.spec().replacingOccurrences(of: "model: llama-3-8b", with: "model: llama-9")
+        #expect(throws: IOError.self) { _ = try SiteFixtures.run(bad) }
+        let noProfile = SiteFixtures.spec().replacingOccurrences(of: "azure-conv-2023", with: "no-such-profile")
+        #expect { _ = try SiteFixtures.run(noProfile) } throws: { e in "\(e)".contains("no-such-profile") }
+    }
+
+    @Test func theShippedSpecsLoad() throws {
+        for f in ["paper-site.yaml", "region-example.yaml"] {
+            let s = try StudySpec.load(path: TestPaths.configs + "/sites/" + f)
+            #expect(!s.sites.isEmpty)
+        }
+        let paper = try StudySpec.load(path: TestPaths.configs + "/sites/paper-site.yaml")
+        #expect(paper.sites[0].rows.count == 10)
+        #expect(paper.sites[0].rows.allSatisfy { $0.racks.count == 6 && $0.racks.allSatisfy { $0.servers == 4 } })
+    }
+}
