@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadshapeMeasuredTests",
-            dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO", "LoadshapeTesting"]
+            dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"]
         ),
         .testTarget(
             name: "LoadshapeCommandsTests",

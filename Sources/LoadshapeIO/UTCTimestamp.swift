@@ -1,3 +1,5 @@
+import LoadshapeCore
+
 /// Fast ISO-8601 UTC timestamps with milliseconds (`2024-05-16T00:00:00.250Z`), for interval-start labels.
 public enum UTCTimestamp {
     /// Formats `epochMillis` (ms since 1970-01-01T00:00:00Z, may be negative).
@@ -80,14 +82,7 @@ public enum UTCTimestamp {
         }
         let rest = String(decoding: u[i...], as: UTF8.self)
         guard rest == "" || rest == "Z" || rest == "+00:00" else { return nil }
-        // Days-from-civil.
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let mp = mo > 2 ? mo - 3 : mo + 9
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = Int64(CivilCalendar.daysFromCivil(year: Int(y), month: Int(mo), day: Int(d)))
         return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import LoadshapeCore
 import LoadshapeIO
+import LoadshapeWorkload
 
 /// One scrape of vLLM's Prometheus counters (`engine.csv`). Cumulative counters count from server start.
 public struct EngineSample: Sendable, Equatable {

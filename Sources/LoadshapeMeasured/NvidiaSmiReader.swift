@@ -1,5 +1,7 @@
 import Foundation
+import LoadshapeCore
 import LoadshapeIO
+import LoadshapeWorkload
 
 /// One GPU's power samples from an nvidia-smi log, in file order (non-decreasing time).
 public struct GPUPowerSeries: Sendable, Equatable {
@@ -187,18 +189,10 @@ public enum NvidiaSmiReader {
             }
             fraction = Double(units) / scale
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.daysFromCivil(year: year, month: month, day: day)
         return Double(((days * 24 + hour) * 60 + minute) * 60 + second) + fraction
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+
 }

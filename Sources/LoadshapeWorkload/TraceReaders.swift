@@ -27,8 +27,8 @@ public enum AzureTraceReader {
         var inputs: [Int] = []
         var outputs: [Int] = []
         var fields: [Range<Int>] = []
-        try TraceFile.forEachLine(bytes) { lineNo, line throws(WorkloadError) in
-            TraceFile.split(bytes, line, into: &fields)
+        try CSVBytes(file: name, bytes: bytes).forEachLine { (lineNo, line) throws(WorkloadError) in
+            CSVBytes(file: name, bytes: bytes).split(line, into: &fields)
             guard let names = header else {
                 let h = fields.map { String(decoding: bytes[$0], as: UTF8.self).lowercased() }
                 func column(_ n: String) throws(WorkloadError) -> Int {
@@ -192,7 +192,7 @@ public enum MooncakeTraceReader {
         var arrivalsMS: [Double] = []
         var inputs: [Int] = []
         var outputs: [Int] = []
-        try TraceFile.forEachLine(bytes) { lineNo, line throws(WorkloadError) in
+        try CSVBytes(file: name, bytes: bytes).forEachLine { (lineNo, line) throws(WorkloadError) in
             let o: [String: Any]
             do {
                 guard let obj = try JSONSerialization.jsonObject(with: Data(bytes[line])) as? [String: Any] else {
@@ -235,51 +235,9 @@ enum TraceFile {
         }
     }
 
-    /// Calls `body` with each non-blank line's 1-based number and byte range (without the LF or CRLF).
-    static func forEachLine(
-        _ bytes: [UInt8], _ body: (Int, Range<Int>) throws(WorkloadError) -> Void
-    ) throws(WorkloadError) {
-        var lineNo = 0
-        var start = 0
-        let n = bytes.count
-        while start < n {
-            lineNo += 1
-            var end = start
-            while end < n && bytes[end] != 0x0A { end += 1 }
-            var stop = end
-            if stop > start && bytes[stop - 1] == 0x0D { stop -= 1 }
-            if bytes[start..<stop].contains(where: { $0 != 0x20 && $0 != 0x09 }) { try body(lineNo, start..<stop) }
-            start = end + 1
-        }
-    }
-
-    /// Splits `line` at commas into field ranges trimmed of spaces and tabs, reusing `fields`.
-    static func split(_ bytes: [UInt8], _ line: Range<Int>, into fields: inout [Range<Int>]) {
-        fields.removeAll(keepingCapacity: true)
-        var s = line.lowerBound
-        for i in line.lowerBound...line.upperBound where i == line.upperBound || bytes[i] == 0x2C {
-            var lo = s
-            var hi = i
-            while lo < hi && (bytes[lo] == 0x20 || bytes[lo] == 0x09) { lo += 1 }
-            while hi > lo && (bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09) { hi -= 1 }
-            fields.append(lo..<hi)
-            s = i + 1
-        }
-    }
-
     static func text(_ bytes: [UInt8], _ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
 
-    /// A non-negative decimal integer of at most 18 digits, or nil.
-    static func integer(_ bytes: [UInt8], _ r: Range<Int>) -> Int? {
-        guard !r.isEmpty, r.count <= 18 else { return nil }
-        var v = 0
-        for i in r {
-            let d = Int(bytes[i]) - 48
-            guard d >= 0 && d <= 9 else { return nil }
-            v = v * 10 + d
-        }
-        return v
-    }
+    static func integer(_ bytes: [UInt8], _ r: Range<Int>) -> Int? { CSVBytes(file: "", bytes: bytes).integer(r) }
 
     /// `YYYY-MM-DD HH:MM:SS[.f…]` (or `T` between date and time; up to 9 fractional digits) as nanoseconds since
     /// 1970-01-01 00:00:00 of the same (unstated) zone; nil if malformed or out of range.
@@ -291,7 +249,7 @@ enum TraceFile {
             bytes[b + 13] == 0x3A, bytes[b + 16] == 0x3A,
             let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
             let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2),
-            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
             hour < 24, minute < 60, second < 60
         else { return nil }
         var nanos = 0
@@ -303,27 +261,9 @@ enum TraceFile {
             nanos = f
             for _ in fraction.count..<9 { nanos *= 10 }
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return seconds * 1_000_000_000 + Int64(nanos)
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     /// Requests in arrival order (ties keep file order); ids default to `r` + the file position.

@@ -1,6 +1,7 @@
 import Foundation
 import LoadshapeCore
 import LoadshapeIO
+import LoadshapeWorkload
 import Testing
 
 @testable import LoadshapeMeasured

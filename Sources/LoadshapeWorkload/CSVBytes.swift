@@ -1,27 +1,18 @@
 import Foundation
-import LoadshapeIO
 
-/// Byte-level CSV scanning shared by the measured-run readers (unquoted fields only, as nvidia-smi and the
-/// engine scraper write them). Works on UTF-8 bytes: LF or CRLF line ends, spaces around fields ignored.
-struct CSVBytes {
-    let file: String
-    let bytes: [UInt8]
+/// Byte-level CSV scanning shared by every fast reader (request traces, nvidia-smi logs, engine scrapes): unquoted
+/// fields only, UTF-8 bytes, LF or CRLF line ends, spaces around fields ignored.
+public struct CSVBytes: Sendable {
+    public let file: String
+    public let bytes: [UInt8]
 
-    init(file: String, bytes: [UInt8]) {
+    public init(file: String, bytes: [UInt8]) {
         self.file = file
         self.bytes = bytes
     }
 
-    static func load(_ file: String) throws(IOError) -> CSVBytes {
-        do {
-            return CSVBytes(file: file, bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
-        } catch {
-            throw IOError("\(file): cannot read the file (\(error.localizedDescription))")
-        }
-    }
-
     /// Calls `body` with each non-blank line's 1-based number and byte range (without the line end).
-    func forEachLine(_ body: (Int, Range<Int>) throws(IOError) -> Void) throws(IOError) {
+    public func forEachLine<E: Error>(_ body: (Int, Range<Int>) throws(E) -> Void) throws(E) {
         var lineNo = 0
         var start = 0
         let n = bytes.count
@@ -41,7 +32,7 @@ struct CSVBytes {
     }
 
     /// Splits `line` at commas into trimmed field ranges, reusing `fields`.
-    func split(_ line: Range<Int>, into fields: inout [Range<Int>]) {
+    public func split(_ line: Range<Int>, into fields: inout [Range<Int>]) {
         fields.removeAll(keepingCapacity: true)
         var s = line.lowerBound
         var i = s
@@ -54,7 +45,7 @@ struct CSVBytes {
         }
     }
 
-    func trim(_ r: Range<Int>) -> Range<Int> {
+    public func trim(_ r: Range<Int>) -> Range<Int> {
         var lo = r.lowerBound
         var hi = r.upperBound
         while lo < hi && (bytes[lo] == 0x20 || bytes[lo] == 0x09) { lo += 1 }
@@ -62,11 +53,11 @@ struct CSVBytes {
         return lo..<hi
     }
 
-    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+    public func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
 
     /// A header field's name: trimmed, lower-cased, without a trailing unit in brackets (`power.draw [W]` →
     /// `power.draw`).
-    func columnName(_ r: Range<Int>) -> String {
+    public func columnName(_ r: Range<Int>) -> String {
         var name = string(r).lowercased()
         if name.hasSuffix("]"), let open = name.lastIndex(of: "[") {
             name = String(name[..<open])
@@ -75,7 +66,7 @@ struct CSVBytes {
     }
 
     /// Whether the field says the value is unavailable: `[N/A]`, `N/A`, `[Not Supported]`, `[Unknown Error]`.
-    func isNotAvailable(_ r: Range<Int>) -> Bool {
+    public func isNotAvailable(_ r: Range<Int>) -> Bool {
         guard let first = r.first else { return false }
         if bytes[first] == UInt8(ascii: "[") { return true }
         return r.count == 3 && bytes[first] == UInt8(ascii: "N") && bytes[first + 1] == UInt8(ascii: "/")
@@ -87,7 +78,7 @@ struct CSVBytes {
     /// Plain decimals with at most 15 significant digits and 22 fraction digits are converted exactly (one
     /// correctly rounded division of two exact doubles, Clinger's fast path); others go through
     /// `Double(String)`.
-    func number(_ r: Range<Int>) -> Double? {
+    public func number(_ r: Range<Int>) -> Double? {
         var i = r.lowerBound
         let end = r.upperBound
         guard i < end else { return nil }
@@ -144,7 +135,7 @@ struct CSVBytes {
     }
 
     /// A non-negative integer without a unit.
-    func integer(_ r: Range<Int>) -> Int? {
+    public func integer(_ r: Range<Int>) -> Int? {
         guard !r.isEmpty, r.count <= 18 else { return nil }
         var v = 0
         for i in r {
