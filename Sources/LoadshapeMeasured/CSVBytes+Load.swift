@@ -3,6 +3,16 @@ import LoadshapeIO
 import LoadshapeWorkload
 
 extension CSVBytes {
+    /// The index of column `name` in `header`, or an error naming the file, the header line and what was found.
+    static func requireColumn(_ name: String, in header: [String], shown: [String], file: String, line: Int)
+        throws(IOError) -> Int
+    {
+        guard let i = header.firstIndex(of: name) else {
+            throw IOError("\(file):\(line): header has no '\(name)' column (found: \(shown.joined(separator: ", ")))")
+        }
+        return i
+    }
+
     /// Reads a whole file, naming it in the error.
     static func load(_ file: String) throws(IOError) -> CSVBytes {
         do {

@@ -82,11 +82,7 @@ public enum EngineCSVReader {
             if header.isEmpty {
                 header = fields.map { csv.columnName($0) }
                 func column(_ name: String) throws(IOError) -> Int {
-                    guard let i = header.firstIndex(of: name) else {
-                        throw IOError(
-                            "\(file):\(lineNo): header has no '\(name)' column (found: \(header.joined(separator: ", ")))")
-                    }
-                    return i
+                    try CSVBytes.requireColumn(name, in: header, shown: header, file: file, line: lineNo)
                 }
                 cTime = try column("timestamp")
                 for name in requiredColumns { required.append(try column(name)) }

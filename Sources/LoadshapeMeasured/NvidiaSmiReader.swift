@@ -93,11 +93,7 @@ public enum NvidiaSmiReader {
                 header = fields.map { csv.columnName($0) }
                 rawHeader = fields.map { csv.string($0) }
                 func column(_ name: String) throws(IOError) -> Int {
-                    guard let i = header.firstIndex(of: name) else {
-                        throw IOError(
-                            "\(file):\(lineNo): header has no '\(name)' column (found: \(rawHeader.joined(separator: ", ")))")
-                    }
-                    return i
+                    try CSVBytes.requireColumn(name, in: header, shown: rawHeader, file: file, line: lineNo)
                 }
                 cTime = try column("timestamp")
                 cIndex = try column("index")

@@ -42,3 +42,14 @@ public enum TestPaths {
         return p
     }
 }
+
+/// Whether `body` threw an error whose description contains every one of `parts`.
+public func throwsMessage(_ parts: [String], _ body: () throws -> Void) -> Bool {
+    do {
+        try body()
+        return false
+    } catch {
+        let text = "\(error)"
+        return parts.allSatisfy { text.contains($0) }
+    }
+}

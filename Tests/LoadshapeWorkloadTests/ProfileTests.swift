@@ -4,16 +4,6 @@ import LoadshapeTesting
 import LoadshapeWorkload
 import Testing
 
-private func throwsMessage(_ parts: [String], _ body: () throws -> Void) -> Bool {
-    do {
-        try body()
-        return false
-    } catch let e as WorkloadError {
-        return parts.allSatisfy { e.message.contains($0) }
-    } catch {
-        return false
-    }
-}
 
 /// Rate profiles, time-varying arrivals, joint token histograms and the shipped workload profiles.
 @Suite struct ProfileTests {}

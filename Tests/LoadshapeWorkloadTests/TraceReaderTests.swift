@@ -4,17 +4,6 @@ import LoadshapeTesting
 import LoadshapeWorkload
 import Testing
 
-/// Whether a call threw a WorkloadError whose message contains every one of `parts`.
-private func throwsMessage(_ parts: [String], _ body: () throws -> Void) -> Bool {
-    do {
-        try body()
-        return false
-    } catch let e as WorkloadError {
-        return parts.allSatisfy { e.message.contains($0) }
-    } catch {
-        return false
-    }
-}
 
 private func data(_ s: String) -> Data { Data(s.utf8) }
 
