@@ -42,7 +42,10 @@ let package = Package(
         ),
         .target(
             name: "LoadshapeSite",
-            dependencies: ["LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", .product(name: "Yams", package: "Yams"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
         ),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
@@ -68,7 +71,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LoadshapeSiteTests",
-            dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"]
+            dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "LoadshapeMeasuredTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoadshapeCore
 import LoadshapeIO
+import LoadshapeSite
 import LoadshapeWorkload
 
 /// `loadshape bench`: engine speed and memory, as figures (not assertions).
@@ -17,6 +18,7 @@ struct Bench: ParsableCommand {
             Examples:
               loadshape bench            2 req/s for 1 h, then 1 req/s for 1 day
               loadshape bench --quick    the hour only
+              loadshape bench --site     also the default 240-server site-day
             Build with -c release for meaningful numbers:
               swift run -c release loadshape bench
             """
@@ -24,6 +26,7 @@ struct Bench: ParsableCommand {
 
     @OptionGroup var config: ConfigOptions
     @Flag(help: "Only the one-hour case.") var quick = false
+    @Flag(help: "Also the default site-day (240 servers; about a minute).") var site = false
 
     func run() throws {
         let root = try ConfigLocator.locate(explicit: config.configs)
@@ -45,6 +48,16 @@ struct Bench: ParsableCommand {
             print(
                 "\(name) | \(schedule.count) | \(it) | \(Report.fmt(wall, 3)) | \(Report.fmt(dur / wall, 0)) | "
                     + "\(Report.fmt(wall / Double(it) * 1e6, 2)) | \(Report.fmt(peakRSSMegabytes(), 1))")
+        }
+        if site {
+            let spec = try StudySpec.load(path: root + "/sites/paper-site.yaml")
+            let t0 = Date()
+            let r = try StudyRunner(spec: spec, catalog: catalog).run()
+            let wall = Date().timeIntervalSince(t0)
+            let servers = r.sites.reduce(0) { $0 + $1.servers }
+            print(
+                "default site-day: \(servers) servers, \(r.sites[0].requests) requests | wall \(Report.fmt(wall, 1)) s | "
+                    + "\(Report.fmt(Double(servers) * spec.durationS / wall, 0)) simulated server-s / wall s | peak RSS \(Report.fmt(peakRSSMegabytes(), 1)) MB")
         }
     }
 }

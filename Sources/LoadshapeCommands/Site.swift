@@ -107,6 +107,18 @@ struct Site: ParsableCommand {
             lines.append("    load factor       \(f(m.loadFactor, 3)) (15 min); max 15-min ramp up \(f(m.maxUpW / 1000, 1)) kW")
             lines.append("    nameplate IT      \(f(s.nameplateITW / 1e6, 3)) MW (× PUE \(r.spec.sites.first { $0.name == s.name }!.pue.max()!) = \(f(s.nameplateITW * r.spec.sites.first { $0.name == s.name }!.pue.max()! / 1e6, 3)) MW)")
         }
+        for sd in (doc["sites"] as? [[String: Any]]) ?? [] {
+            for b in (sd["baselines"] as? [[String: Any]]) ?? [] where (b["resolution"] as? String) == "15min" {
+                lines.append(
+                    "  baseline \(String(describing: b["method"]!).padding(toLength: 10, withPad: " ", startingAt: 0)) 15-min peak \(f((b["peak_kw"] as? Double ?? 0) / 1000, 3)) MW, mean \(f((b["mean_kw"] as? Double ?? 0) / 1000, 3)) MW"
+                )
+            }
+            for c in (sd["power_capping"] as? [[String: Any]]) ?? [] {
+                lines.append(
+                    "  cap \(f(c["cap_w_per_gpu"] as? Double ?? 0, 0)) W/GPU: IT peak (250 ms) \(f(c["it_peak_kw_uncapped"] as? Double ?? 0, 0)) → \(f(c["it_peak_kw_capped"] as? Double ?? 0, 0)) kW, \(f(c["energy_clipped_kwh"] as? Double ?? 0, 1)) kWh clipped, \(f(100 * (c["tokens_delayed_fraction"] as? Double ?? 0), 2))% of tokens delayed"
+                )
+            }
+        }
         if let a = doc["analyses"] as? [[String: Any]] {
             for x in a {
                 lines.append("  oversubscription \(x["site"]!)/\(x["row"]!) at \(x["limit_kw"]!) kW: \(x["racks_admitted"]!) racks (nameplate sizing: \(x["racks_by_nameplate"]!))")

@@ -15,6 +15,10 @@ public struct StudySpec: Sendable {
     public var rackResolutions: [Double]
     public var sites: [SiteSpec]
     public var file: String
+    /// Per-GPU power caps to analyse, W.
+    public var powerCapsW: [Double] = []
+    /// Steps per hour of the single-column utility export (1 → 8760 rows for a year).
+    public var utilityStepsPerHour = 1
 }
 
 public struct SiteSpec: Sendable {
@@ -102,18 +106,27 @@ extension StudySpec {
         let siteRes = try res("site", ["1s", "1min", "15min", "1h"])
         let rowRes = try res("rows", ["1min", "15min"])
         let rackRes = try res("racks", ["15min"])
+        let sph = try outputs?.int("utility_steps_per_hour", default: 1, min: 1, max: 14_400) ?? 1
+        guard 14_400 % sph == 0 else { throw IOError("\(f.file): 'outputs.utility_steps_per_hour' must divide 14400 (1, 2, 4, 12, 60, ...)") }
         try outputs?.finish()
         var sites: [SiteSpec] = []
         for var s in try f.list("sites") {
             sites.append(try decodeSite(&s))
             try s.finish()
         }
+        var caps: [Double] = []
+        if var a = try f.object("analyses") {
+            if a.has("power_caps_w_per_gpu") { caps = try a.doubles("power_caps_w_per_gpu") }
+            guard caps.allSatisfy({ $0 > 0 }) else { throw a.fail("power_caps_w_per_gpu", "caps must be > 0 W") }
+            try a.finish()
+        }
         let names = sites.map(\.name)
         if Set(names).count != names.count { throw f.fail("sites", "site names must be unique") }
         try f.finish()
         return StudySpec(
             name: name, startEpochMillis: startMs, durationS: dur, seed: UInt64(seed), siteResolutions: siteRes,
-            rowResolutions: rowRes, rackResolutions: rackRes, sites: sites, file: f.file)
+            rowResolutions: rowRes, rackResolutions: rackRes, sites: sites, file: f.file, powerCapsW: caps,
+            utilityStepsPerHour: sph)
     }
 
     static func decodeSite(_ s: inout YAMLFields) throws(IOError) -> SiteSpec {
@@ -204,8 +217,8 @@ extension StudySpec {
         }
         let b = try t.double("burstiness", default: 1, above: 0)
         let routing = try t.string("routing", default: "uniform")
-        guard ["uniform", "round-robin"].contains(routing) else {
-            throw t.fail("routing", "must be uniform or round-robin (join-shortest-queue is not implemented yet)")
+        guard ["uniform", "round-robin", "join-shortest-queue"].contains(routing) else {
+            throw t.fail("routing", "must be uniform, round-robin or join-shortest-queue")
         }
         return TrafficSpec(source: source, meanRatePerS: mean, diurnal: diurnal, burstiness: b, routing: routing)
     }

@@ -69,7 +69,7 @@ public enum StudyOutputs {
                     names: s.rackNames.map { "\($0.replacingOccurrences(of: "/", with: ":"))_it" },
                     columns: s.racks[j].map(\.watts))
             }
-            try utility(s.facilityNative, name: s.name, start: start, dir: dir)
+            try utility(s.facilityNative, name: s.name, start: start, sph: r.spec.utilityStepsPerHour, dir: dir)
             // Metrics per level and resolution.
             var levels: [String: Any] = [:]
             levels["gpu"] = s.gpu.map(metrics)
@@ -97,6 +97,40 @@ public enum StudyOutputs {
                 "diversity_factor": LoadMetrics.diversityFactor(memberPeaksW: rackPeaks1s, aggregatePeakW: siteIt1s.max() ?? 0),
             ])
             let itPeak = s.it.first.map { $0.watts.max() ?? 0 } ?? 0
+            // Baselines on the same site and traffic, as facility power.
+            let pue = zip(s.facilityNative, s.itNative).map { $1 > 0 ? $0 / $1 : 1 }
+            let meanFacility = s.facilityNative.reduce(0, +) / Double(max(s.facilityNative.count, 1))
+            let candidates: [(String, [Double])] = [
+                ("loadshape", s.facilityNative),
+                ("nameplate", pue.map { $0 * s.nameplateITW }),
+                ("mean", [Double](repeating: meanFacility, count: s.facilityNative.count)),
+                ("flat-state", zip(s.flatStateITNative, pue).map { $0 * $1 }),
+            ]
+            var baselines: [[String: Any]] = []
+            for (method, series) in candidates {
+                for res in [1.0, 900] {
+                    let m = LoadMetrics(powerW: StudyRunner.downsample(series, res), intervalS: res)
+                    baselines.append([
+                        "method": method, "resolution": label(res), "peak_kw": m.peakW / 1000, "mean_kw": m.meanW / 1000,
+                        "energy_kwh": m.energyKWh, "load_factor": m.loadFactor, "ramp_max_up_kw": m.maxUpW / 1000,
+                        "p95_kw": m.p95W / 1000,
+                    ])
+                }
+            }
+            var capping: [[String: Any]] = []
+            let tokens = Double(s.inputTokens + s.outputTokens)
+            for (c, cap) in r.spec.powerCapsW.enumerated() {
+                let capped = s.cappedITNative[c]
+                capping.append([
+                    "cap_w_per_gpu": cap, "it_peak_kw_uncapped": (s.itNative.max() ?? 0) / 1000,
+                    "it_peak_kw_capped": (capped.max() ?? 0) / 1000,
+                    "it_peak_15min_kw_uncapped": (StudyRunner.downsample(s.itNative, 900).max() ?? 0) / 1000,
+                    "it_peak_15min_kw_capped": (StudyRunner.downsample(capped, 900).max() ?? 0) / 1000,
+                    "energy_clipped_kwh": s.capClippedEnergyWh[c] / 1000,
+                    "tokens_delayed": s.capTokensDelayed[c],
+                    "tokens_delayed_fraction": tokens > 0 ? s.capTokensDelayed[c] / tokens : 0,
+                ])
+            }
             sitesDoc.append([
                 "site": s.name, "servers": s.servers, "racks": s.rackNames.count, "rows": s.rowNames.count,
                 "requests": s.requests, "requests_completed_in_study": s.servedRequests,
@@ -104,6 +138,7 @@ public enum StudyOutputs {
                 "nameplate_it_kw": s.nameplateITW / 1000,
                 "demand_factor_it": LoadMetrics.demandFactor(peakW: itPeak, nameplateW: s.nameplateITW),
                 "levels": levels, "diversity": diversity, "support_violations": s.supportViolations,
+                "baselines": baselines, "power_capping": capping,
             ])
         }
         var doc: [String: Any] = ["study": r.spec.name, "sites": sitesDoc]
@@ -116,7 +151,7 @@ public enum StudyOutputs {
             }
             var native = [Double](repeating: 0, count: r.sites[0].facilityNative.count)
             for s in r.sites { for k in 0..<native.count { native[k] += s.facilityNative[k] } }
-            try utility(native, name: "region", start: start, dir: dir)
+            try utility(native, name: "region", start: start, sph: r.spec.utilityStepsPerHour, dir: dir)
             var coincident: [[String: Any]] = []
             for (j, res) in r.spec.siteResolutions.enumerated() {
                 let sitePeaks = r.sites.map { $0.facility[j].watts.max() ?? 0 }
@@ -133,12 +168,15 @@ public enum StudyOutputs {
         return doc
     }
 
-    /// The utility exports: 15-minute kW and an hourly single-column kW series (8760 rows for a year).
-    static func utility(_ facilityNative: [Double], name: String, start: Int64, dir: OutputDirectory) throws(IOError) {
+    /// The utility exports: 15-minute kW, and a single-column kW series at `sph` steps per hour (8760 × sph rows
+    /// for a year-long study).
+    static func utility(_ facilityNative: [Double], name: String, start: Int64, sph: Int, dir: OutputDirectory)
+        throws(IOError)
+    {
         let q = StudyRunner.downsample(facilityNative, 900)
         try writeWide(dir.file("utility-15min-\(name).csv"), start: start, resolution: 900, names: ["facility"], columns: [q])
-        let h = StudyRunner.downsample(facilityNative, 3600)
-        let w = try TextFileWriter(path: dir.file("utility-hourly-\(name).csv"))
+        let h = StudyRunner.downsample(facilityNative, 3600 / Double(sph))
+        let w = try TextFileWriter(path: dir.file("utility-8760-\(name).csv"))
         w.write("kw\n")
         for v in h { w.write(kw(v) + "\n") }
         w.close()

@@ -1,4 +1,5 @@
 import Foundation
+import HeapModule
 import LoadshapeCore
 import LoadshapeIO
 import LoadshapeWorkload
@@ -24,6 +25,13 @@ public struct SiteResult: Sendable {
     public var racks: [[Series]]
     /// Rack IT power at 1 s (for oversubscription).
     public var racks1s: [[Double]]
+    /// Site IT power under the flat per-state baseline (SplitwiseSim watts on the same serving model), native.
+    public var flatStateITNative: [Double]
+    /// Site IT power under each per-GPU cap, native, and what each cap clipped.
+    public var cappedITNative: [[Double]]
+    public var capClippedEnergyWh: [Double]
+    public var capTokensDelayed: [Double]
+    public var itNative: [Double]
     public var nameplateITW: Double
     public var rackNameplateITW: [Double]
     public var servers: Int
@@ -121,20 +129,52 @@ public struct StudyRunner {
     final class RackAccumulator {
         var gpu: [Double]
         var it: [Double]
-        init(bins: Int) {
+        var flat: [Double]
+        var capped: [[Double]]
+        var clippedWh: [Double]
+        var tokensDelayed: [Double]
+        init(bins: Int, caps: Int) {
             gpu = [Double](repeating: 0, count: bins)
             it = [Double](repeating: 0, count: bins)
+            flat = [Double](repeating: 0, count: bins)
+            capped = (0..<caps).map { _ in [Double](repeating: 0, count: bins) }
+            clippedWh = [Double](repeating: 0, count: caps)
+            tokensDelayed = [Double](repeating: 0, count: caps)
         }
     }
 
+    /// Folds one server's bins into its rack: GPU and IT power, the flat per-state baseline on the same bins, and
+    /// the power under each per-GPU cap (the excess over the cap is clipped; the tokens of a clipped bin are
+    /// delayed in proportion to the dynamic power removed).
     struct ServerSink: PowerSink {
         let acc: RackAccumulator
         let idleW: Double
         let perUtilW: Double
+        let tp: Double
+        let others: Double
+        let flat: HardwareRecord.FlatStateWatts
+        let gpuIdleW: Double
+        let caps: [Double]
         func consume(_ b: PowerBin) {
-            guard b.index < acc.gpu.count else { return }
-            acc.gpu[b.index] += b.nodeGpuW
-            acc.it[b.index] += b.nodeGpuW + idleW + perUtilW * b.busy
+            let k = b.index
+            guard k < acc.gpu.count else { return }
+            let nonGpu = idleW + perUtilW * b.busy
+            acc.gpu[k] += b.nodeGpuW
+            acc.it[k] += b.nodeGpuW + nonGpu
+            let decode = Swift.max(0, b.busy - b.prefillDuty)
+            let f = flat.idle * Swift.max(0, 1 - b.busy) + flat.prefill * b.prefillDuty + flat.decode * decode
+            acc.flat[k] += tp * f + others * flat.idle + nonGpu
+            let unused = b.nodeGpuW - tp * b.gpuW
+            for (c, cap) in caps.enumerated() {
+                let g = Swift.min(b.gpuW, cap)
+                acc.capped[c][k] += tp * g + unused + nonGpu
+                if b.gpuW > cap {
+                    acc.clippedWh[c] += tp * (b.gpuW - cap) * 0.25 / 3600
+                    let dynamic = Swift.max(b.gpuW - gpuIdleW, 1e-9)
+                    let tokens = (b.prefillTokensPerS + b.decodeTokensPerS) * 0.25
+                    acc.tokensDelayed[c] += tokens * Swift.min(1, (b.gpuW - cap) / dynamic)
+                }
+            }
         }
     }
 
@@ -150,11 +190,7 @@ public struct StudyRunner {
             // Server order: rows, racks, servers as written.
             let racks = site.rows.flatMap { r in r.racks.map { (r.name, $0) } }
             let n = racks.reduce(0) { $0 + $1.1.servers }
-            var assignment = [Int32](repeating: 0, count: requests.count)
-            var rng = Xoshiro256StarStar(seed: SeedDerivation.derive(root: spec.seed, stream: "routing/" + site.name))
-            for i in 0..<requests.count {
-                assignment[i] = site.traffic.routing == "round-robin" ? Int32(i % n) : Int32(rng.nextBounded(UInt64(n)))
-            }
+            let assignment = try route(site, requests: requests, racks: racks.map(\.1), servers: n)
             var perServer = [[Int]](repeating: [], count: n)
             for (i, s) in assignment.enumerated() { perServer[Int(s)].append(i) }
             let nb = bins
@@ -163,6 +199,12 @@ public struct StudyRunner {
             var rowSeries: [[Series]] = spec.rowResolutions.map { _ in [] }
             var rackSeries: [[Series]] = spec.rackResolutions.map { _ in [] }
             var racks1s: [[Double]] = []
+            let keepRacks1s = site.rows.contains { $0.limitKW != nil }
+            let caps = spec.powerCapsW
+            var siteFlat = [Double](repeating: 0, count: nb)
+            var siteCapped = caps.map { _ in [Double](repeating: 0, count: nb) }
+            var clipped = [Double](repeating: 0, count: caps.count)
+            var delayed = [Double](repeating: 0, count: caps.count)
             var rackNames: [String] = []
             var rackNameplate: [Double] = []
             var nameplate = 0.0
@@ -172,6 +214,8 @@ public struct StudyRunner {
             for row in site.rows {
                 var rowGpu = [Double](repeating: 0, count: nb)
                 var rowIt = [Double](repeating: 0, count: nb)
+                var rowFlat = [Double](repeating: 0, count: nb)
+                var rowCapped = caps.map { _ in [Double](repeating: 0, count: nb) }
                 for rack in row.racks {
                     let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
                     if models[key] == nil {
@@ -194,12 +238,15 @@ public struct StudyRunner {
                     }
                     let (server, resolved) = models[key]!
                     for v in resolved.violations { violations.insert(v) }
-                    let acc = RackAccumulator(bins: nb)
+                    let acc = RackAccumulator(bins: nb, caps: caps.count)
                     let rackPlate = Double(rack.servers) * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW)
                     for _ in 0..<rack.servers {
                         let mine = perServer[serverIndex].map { requests[$0] }
                         let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
-                        let sink = ServerSink(acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW)
+                        let sink = ServerSink(
+                            acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
+                            others: Double(rack.gpusPerServer - rack.tp), flat: server.hardware.flatStateW,
+                            gpuIdleW: server.surface.idleW, caps: caps)
                         let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
                         served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
                         serverIndex += 1
@@ -209,11 +256,17 @@ public struct StudyRunner {
                     for k in 0..<nb {
                         rowGpu[k] += acc.gpu[k]
                         rowIt[k] += acc.it[k]
+                        rowFlat[k] += acc.flat[k]
+                    }
+                    for c in 0..<caps.count {
+                        for k in 0..<nb { rowCapped[c][k] += acc.capped[c][k] }
+                        clipped[c] += acc.clippedWh[c]
+                        delayed[c] += acc.tokensDelayed[c]
                     }
                     for (j, res) in spec.rackResolutions.enumerated() {
                         rackSeries[j].append(Series(resolutionS: res, watts: Self.downsample(acc.it, res)))
                     }
-                    racks1s.append(Self.downsample(acc.it, 1))
+                    if keepRacks1s { racks1s.append(Self.downsample(acc.it, 1)) }
                     rackNames.append("\(row.name)/\(rack.name)")
                     rackNameplate.append(rackPlate)
                     nameplate += rackPlate
@@ -221,7 +274,9 @@ public struct StudyRunner {
                 for k in 0..<nb {
                     siteGpu[k] += rowGpu[k]
                     siteIt[k] += rowIt[k]
+                    siteFlat[k] += rowFlat[k]
                 }
+                for c in 0..<caps.count { for k in 0..<nb { siteCapped[c][k] += rowCapped[c][k] } }
                 for (j, res) in spec.rowResolutions.enumerated() {
                     rowSeries[j].append(Series(resolutionS: res, watts: Self.downsample(rowIt, res)))
                 }
@@ -252,7 +307,9 @@ public struct StudyRunner {
                     gpu: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteGpu, $0)) },
                     it: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteIt, $0)) },
                     facility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(facility, $0)) },
-                    rows: rowSeries, racks: rackSeries, racks1s: racks1s, nameplateITW: nameplate,
+                    rows: rowSeries, racks: rackSeries, racks1s: racks1s, flatStateITNative: siteFlat,
+                    cappedITNative: siteCapped, capClippedEnergyWh: clipped, capTokensDelayed: delayed, itNative: siteIt,
+                    nameplateITW: nameplate,
                     rackNameplateITW: rackNameplate, servers: n, requests: requests.count,
                     inputTokens: requests.reduce(0) { $0 + $1.inputTokens },
                     outputTokens: requests.reduce(0) { $0 + $1.outputTokens }, servedRequests: served,
@@ -263,6 +320,68 @@ public struct StudyRunner {
             spec: spec, sites: results,
             regionFacility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(reg, $0)) },
             inputs: inputs)
+    }
+
+    /// Assigns each request to one of the site's `servers` (in row, rack, server order).
+    ///
+    /// uniform: a seeded draw per request; round-robin: in turn; join-shortest-queue: the server with the fewest
+    /// requests in flight, where a request stays in flight for its unloaded service time on that server's
+    /// configuration (prefill at the 2048-token chunk rate, then one batch-1 decode iteration per output token);
+    /// ties go to the lowest index.
+    func route(_ site: SiteSpec, requests: [Request], racks: [RackSpec], servers n: Int) throws -> [Int32] {
+        var assignment = [Int32](repeating: 0, count: requests.count)
+        switch site.traffic.routing {
+        case "round-robin":
+            for i in 0..<requests.count { assignment[i] = Int32(i % n) }
+        case "join-shortest-queue":
+            // Per-server service-time constants.
+            var prefillPerToken: [Double] = []
+            var decodePerToken: [Double] = []
+            var cache: [String: (Double, Double)] = [:]
+            for rack in racks {
+                let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
+                if cache[key] == nil {
+                    let r = try catalog.resolve(
+                        model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                        powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                    let cost = try IterationCostModel(
+                        architecture: r.model.record, hardware: r.hardware.record, timing: r.powerModel.record.timing,
+                        tp: rack.tp)
+                    cache[key] = (
+                        cost.prefillIterationTime(tokens: 2048).duration / 2048,
+                        cost.decodeIterationTime(batch: 1, context: 1000).duration
+                    )
+                }
+                for _ in 0..<rack.servers {
+                    prefillPerToken.append(cache[key]!.0)
+                    decodePerToken.append(cache[key]!.1)
+                }
+            }
+            var inFlight = [Int](repeating: 0, count: n)
+            var departures: [Heap<Double>] = (0..<n).map { _ in Heap() }
+            for (i, r) in requests.enumerated() {
+                var best = 0
+                var bestCount = Int.max
+                for s in 0..<n {
+                    while let d = departures[s].min, d <= r.arrivalS {
+                        _ = departures[s].removeMin()
+                        inFlight[s] -= 1
+                    }
+                    if inFlight[s] < bestCount {
+                        bestCount = inFlight[s]
+                        best = s
+                    }
+                }
+                assignment[i] = Int32(best)
+                let service = Double(r.executedInputTokens) * prefillPerToken[best] + Double(r.outputTokens) * decodePerToken[best]
+                departures[best].insert(r.arrivalS + service)
+                inFlight[best] += 1
+            }
+        default:
+            var rng = Xoshiro256StarStar(seed: SeedDerivation.derive(root: spec.seed, stream: "routing/" + site.name))
+            for i in 0..<requests.count { assignment[i] = Int32(rng.nextBounded(UInt64(n))) }
+        }
+        return assignment
     }
 
     /// Means of consecutive native bins covering `resolutionS` each (a trailing partial interval is the mean of

@@ -120,12 +120,61 @@ enum SiteFixtures {
         try StudyOutputs.write(r, to: dir)
         try dir.commit()
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        for f in ["metrics.json", "site-a-15min.csv", "site-a-1s.csv", "rows-a-1min.csv", "racks-a-15min.csv", "utility-15min-a.csv", "utility-hourly-a.csv"] {
+        for f in ["metrics.json", "site-a-15min.csv", "site-a-1s.csv", "rows-a-1min.csv", "racks-a-15min.csv", "utility-15min-a.csv", "utility-8760-a.csv"] {
             #expect(files.contains(f), "\(f) written")
         }
         let head = try String(contentsOfFile: dir.path + "/site-a-1s.csv", encoding: .utf8).split(separator: "\n").prefix(2)
         #expect(head.first == "interval_start_utc,gpu_kw,it_kw,facility_kw")
         #expect(head.last!.hasPrefix("2024-05-16T00:00:00.000Z,"))
+    }
+}
+
+@Suite struct SiteAnalysisTests {
+    @Test func capsClipAndBaselinesUseTheSameServingModel() throws {
+        let text = SiteFixtures.spec().replacingOccurrences(
+            of: "seed: 7", with: "seed: 7\nanalyses:\n  power_caps_w_per_gpu: [200, 5000]")
+        let r = try SiteFixtures.run(text)
+        let s = r.sites[0]
+        #expect(s.cappedITNative.count == 2)
+        // A cap above any GPU's power changes nothing; a low cap clips and delays tokens.
+        #expect(s.cappedITNative[1] == s.itNative)
+        #expect(s.capClippedEnergyWh[1] == 0)
+        #expect(s.capClippedEnergyWh[0] > 0)
+        #expect(s.capTokensDelayed[0] > 0)
+        #expect(zip(s.cappedITNative[0], s.itNative).allSatisfy { $0 <= $1 + 1e-9 })
+        // Flat per-state IT is bounded by the SplitwiseSim watts plus non-GPU power.
+        #expect(s.flatStateITNative.allSatisfy { $0 > 0 && $0 <= s.nameplateITW + 1e-9 })
+        let dir = try OutputDirectory(path: TestPaths.temporaryDirectory() + "/a")
+        let doc = try StudyOutputs.write(r, to: dir)
+        let site = (doc["sites"] as! [[String: Any]])[0]
+        let methods = Set((site["baselines"] as! [[String: Any]]).map { $0["method"] as! String })
+        #expect(methods == ["loadshape", "nameplate", "mean", "flat-state"])
+        #expect((site["power_capping"] as! [[String: Any]]).count == 2)
+    }
+
+    @Test(arguments: ["uniform", "round-robin", "join-shortest-queue"])
+    func everyRoutingConservesRequests(routing: String) throws {
+        let text = SiteFixtures.spec().replacingOccurrences(of: "routing: uniform", with: "routing: \(routing)")
+        let spec = try StudySpec.parse(text, file: "spec.yaml")
+        var runner = StudyRunner(spec: spec, catalog: SiteFixtures.catalog)
+        runner.progress = nil
+        let r = try runner.run()
+        #expect(r.sites[0].requests > 1000)
+        #expect(r.sites[0].servedRequests <= r.sites[0].requests)
+        #expect(r.sites[0].servedRequests > r.sites[0].requests * 9 / 10)
+    }
+
+    @Test func aSmallSiteMatchesItsGoldenOutput() throws {
+        let r = try SiteFixtures.run(SiteFixtures.spec(outputs: "outputs: {site: [1min]}"))
+        let dir = try OutputDirectory(path: TestPaths.temporaryDirectory() + "/g")
+        try StudyOutputs.write(r, to: dir)
+        try dir.commit()
+        let got = try String(contentsOfFile: dir.path + "/site-a-1min.csv", encoding: .utf8)
+        let golden = TestPaths.packageRoot + "/Tests/LoadshapeSiteTests/Golden/site-a-1min.csv"
+        if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+            try got.write(toFile: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(got == (try String(contentsOfFile: golden, encoding: .utf8)), "re-record with RECORD_GOLDEN=1 if intended")
     }
 }
 
