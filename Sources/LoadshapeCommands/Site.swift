@@ -110,12 +110,19 @@ struct Site: ParsableCommand {
         for sd in (doc["sites"] as? [[String: Any]]) ?? [] {
             for b in (sd["baselines"] as? [[String: Any]]) ?? [] where (b["resolution"] as? String) == "15min" {
                 lines.append(
-                    "  baseline \(String(describing: b["method"]!).padding(toLength: 10, withPad: " ", startingAt: 0)) 15-min peak \(f((b["peak_kw"] as? Double ?? 0) / 1000, 3)) MW, mean \(f((b["mean_kw"] as? Double ?? 0) / 1000, 3)) MW"
+                    "  \(sd["site"]!) baseline \(String(describing: b["method"]!).padding(toLength: 10, withPad: " ", startingAt: 0)) 15-min peak \(f((b["peak_kw"] as? Double ?? 0) / 1000, 3)) MW, mean \(f((b["mean_kw"] as? Double ?? 0) / 1000, 3)) MW"
                 )
             }
             for c in (sd["power_capping"] as? [[String: Any]]) ?? [] {
                 lines.append(
-                    "  cap \(f(c["cap_w_per_gpu"] as? Double ?? 0, 0)) W/GPU: IT peak (250 ms) \(f(c["it_peak_kw_uncapped"] as? Double ?? 0, 0)) → \(f(c["it_peak_kw_capped"] as? Double ?? 0, 0)) kW, \(f(c["energy_clipped_kwh"] as? Double ?? 0, 1)) kWh clipped, \(f(100 * (c["tokens_delayed_fraction"] as? Double ?? 0), 2))% of tokens delayed"
+                    "  \(sd["site"]!) cap \(f(c["cap_w_per_gpu"] as? Double ?? 0, 0)) W/GPU: IT peak (250 ms) \(f(c["it_peak_kw_uncapped"] as? Double ?? 0, 0)) → \(f(c["it_peak_kw_capped"] as? Double ?? 0, 0)) kW, \(f(c["energy_clipped_kwh"] as? Double ?? 0, 1)) kWh clipped, \(f(100 * (c["tokens_delayed_fraction"] as? Double ?? 0), 2))% of tokens delayed"
+                )
+            }
+        }
+        if let region = doc["region"] as? [String: Any], let cp = region["coincident_peak"] as? [[String: Any]] {
+            for c in cp where (c["resolution"] as? String) == "15min" {
+                lines.append(
+                    "  region: coincident 15-min facility peak \(f((c["coincident_peak_kw"] as? Double ?? 0) / 1000, 3)) MW vs sum of site peaks \(f((c["sum_of_site_peaks_kw"] as? Double ?? 0) / 1000, 3)) MW (diversity factor \(f(c["diversity_factor"] as? Double ?? 0, 3)))"
                 )
             }
         }

@@ -37,6 +37,9 @@ public struct TrafficSpec: Sendable {
         case profile(String)
         /// Replay a request trace file (Azure CSV, vLLM benchmark JSON, Mooncake JSONL), looped to the study.
         case trace(path: String, format: String)
+        /// Arrivals at a rate series from a CSV file (one `rate_per_s` value per interval), token lengths from a
+        /// profile's joint histogram.
+        case rateSeries(path: String, intervalS: Double, tokens: String)
     }
     public var source: Source
     public var meanRatePerS: Double?
@@ -197,6 +200,11 @@ extension StudySpec {
         let source: TrafficSpec.Source
         if t.has("profile") {
             source = .profile(try t.string("profile"))
+        } else if t.has("rate_series") {
+            let path = try t.string("rate_series")
+            let interval = try t.double("rate_interval_s", default: 60, above: 0)
+            let tokens = try t.string("tokens", default: "azure-conv-2023")
+            source = .rateSeries(path: path, intervalS: interval, tokens: tokens)
         } else if t.has("trace") {
             let path = try t.string("trace")
             let format = try t.string("format", default: "azure")
@@ -205,7 +213,8 @@ extension StudySpec {
             }
             source = .trace(path: path, format: format)
         } else {
-            throw IOError("\(t.file): '\(t.path)': needs 'profile' (a Configs/workloads name) or 'trace' (a file)")
+            throw IOError(
+                "\(t.file): '\(t.path)': needs 'profile' (a Configs/workloads name), 'rate_series' (a CSV of rates) or 'trace' (a request trace file)")
         }
         let mean = try t.optionalDouble("mean_rate_per_s", above: 0)
         var diurnal: [Double] = []

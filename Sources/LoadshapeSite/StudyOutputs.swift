@@ -35,6 +35,9 @@ public enum StudyOutputs {
 
     static func metrics(_ s: Series) -> [String: Any] {
         let m = LoadMetrics(powerW: s.watts, intervalS: s.resolutionS)
+        let diffs = zip(s.watts.dropFirst(), s.watts).map { $0 - $1 }
+        let ups = diffs.filter { $0 > 0 }
+        let downs = diffs.filter { $0 < 0 }.map { -$0 }
         var ldc: [String: Double] = [:]
         for (f, v) in zip(m.exceedanceFractions, m.loadDurationW) { ldc[String(f)] = v / 1000 }
         return [
@@ -43,6 +46,8 @@ public enum StudyOutputs {
             "peak_to_average": m.peakToAverage, "load_factor": m.loadFactor,
             "coefficient_of_variation": m.coefficientOfVariation, "ramp_max_up_kw": m.maxUpW / 1000,
             "ramp_max_down_kw": m.maxDownW / 1000, "ramp_p95_abs_kw": m.p95AbsRampW / 1000,
+            "ramp_p95_up_kw": ups.isEmpty ? 0 : Descriptive.percentile(ups, 95) / 1000,
+            "ramp_p95_down_kw": downs.isEmpty ? 0 : Descriptive.percentile(downs, 95) / 1000,
             "load_duration_kw_at_exceedance": ldc,
         ]
     }

@@ -85,6 +85,18 @@ public struct StudyRunner {
             let rates = try minuteRates(site, shape: profile.rateShape, shapeIntervalS: profile.rateShapeIntervalS, mean: mean)
             return try TimeVaryingArrivals.schedule(
                 profile: rates, durationS: spec.durationS, burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
+        case .rateSeries(let path, let interval, let tokens):
+            inputs.append(["role": "rate_series", "path": path, "sha256": try Checksum.sha256(file: path)])
+            let profilePath = catalog.root + "/workloads/" + tokens + ".json"
+            inputs.append(["role": "workload_profile", "path": profilePath, "sha256": try Checksum.sha256(file: profilePath)])
+            let profile = try WorkloadProfile.load(path: profilePath)
+            var rates = try Self.readRateSeries(path)
+            if let mean = t.meanRatePerS {
+                rates = try RateProfile(intervalS: interval, ratesPerS: rates).scaled(toMean: mean).ratesPerS
+            }
+            return try TimeVaryingArrivals.schedule(
+                profile: try RateProfile(intervalS: interval, ratesPerS: rates), durationS: spec.durationS,
+                burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
         case .trace(let path, let format):
             inputs.append(["role": "trace", "path": path, "sha256": try Checksum.sha256(file: path)])
             let source: [Request]
@@ -98,6 +110,29 @@ public struct StudyRunner {
             let replay = try TraceReplay(rateScale: (t.meanRatePerS ?? traceRate) / traceRate, durationS: spec.durationS)
             return try replay.schedule(source).requests
         }
+    }
+
+    /// Reads a single-column CSV of rates (header `rate_per_s`), one value per interval.
+    static func readRateSeries(_ path: String) throws(IOError) -> [Double] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw IOError("\(path): cannot read the file") }
+        let csv = CSVBytes(file: path, bytes: [UInt8](data))
+        var rates: [Double] = []
+        var header = true
+        try csv.forEachLine { (line, r) throws(IOError) in
+            if header {
+                header = false
+                guard csv.string(csv.trim(r)).lowercased() == "rate_per_s" else {
+                    throw IOError("\(path):\(line): expected the header 'rate_per_s'")
+                }
+                return
+            }
+            guard let v = csv.number(csv.trim(r)), v >= 0, v.isFinite else {
+                throw IOError("\(path):\(line): field 'rate_per_s': '\(csv.string(r))' is not a rate ≥ 0")
+            }
+            rates.append(v)
+        }
+        guard !rates.isEmpty, rates.contains(where: { $0 > 0 }) else { throw IOError("\(path): no positive rates") }
+        return rates
     }
 
     /// Per-minute rates over the study: the profile's shape (looped), times the diurnal multiplier of the site's

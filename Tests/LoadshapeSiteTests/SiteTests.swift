@@ -152,6 +152,21 @@ enum SiteFixtures {
         #expect((site["power_capping"] as! [[String: Any]]).count == 2)
     }
 
+    @Test func aRateSeriesFromAFileDrivesArrivals() throws {
+        let dir = TestPaths.temporaryDirectory()
+        // Two 5-minute intervals: 1 req/s, then 4 req/s.
+        try "rate_per_s\n1\n4\n".write(toFile: dir + "/rates.csv", atomically: true, encoding: .utf8)
+        let text = SiteFixtures.spec().replacingOccurrences(
+            of: "profile: azure-conv-2023\n      mean_rate_per_s: 3",
+            with: "rate_series: \(dir)/rates.csv\n      rate_interval_s: 300")
+        let r = try SiteFixtures.run(text)
+        let n = r.sites[0].requests
+        #expect(abs(Double(n) - 1500) < 5 * 1500.0.squareRoot(), "\(n) requests for 300 + 1200 expected")
+        try "rate_per_s\n1\nlots\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+        let bad = text.replacingOccurrences(of: "rates.csv", with: "bad.csv")
+        #expect { _ = try SiteFixtures.run(bad) } throws: { e in "\(e)".contains("bad.csv:3") }
+    }
+
     @Test(arguments: ["uniform", "round-robin", "join-shortest-queue"])
     func everyRoutingConservesRequests(routing: String) throws {
         let text = SiteFixtures.spec().replacingOccurrences(of: "routing: uniform", with: "routing: \(routing)")
