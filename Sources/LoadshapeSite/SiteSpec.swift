@@ -67,6 +67,8 @@ public struct RackSpec: Sendable {
     public var nonGpuIdleW: Double
     public var nonGpuPerUtilW: Double
     public var limitKW: Double?
+    /// Where the rack is written (`file:line`), for errors about its records.
+    public var location: String = ""
 }
 
 extension StudySpec {
@@ -155,6 +157,7 @@ extension StudySpec {
             let rowLimit = try r.optionalDouble("limit_kw", above: 0)
             var racks: [RackSpec] = []
             for var k in try r.list("racks") {
+                let location = "\(k.file):\(YAMLFields.line(k.node))"
                 let rc = try k.int("count", default: 1, min: 1, max: 10_000)
                 let rackName = try k.string("name", default: "rack")
                 let servers = try k.int("servers", min: 1, max: 1000)
@@ -180,7 +183,7 @@ extension StudySpec {
                         RackSpec(
                             name: rc > 1 ? "\(rackName)-\(pad(i + 1))" : rackName, servers: servers, model: model, gpu: gpu,
                             tp: tp, gpusPerServer: gps, powerModel: pm, nonGpuIdleW: idle, nonGpuPerUtilW: perUtil,
-                            limitKW: rackLimit))
+                            limitKW: rackLimit, location: location))
                 }
             }
             try r.finish()

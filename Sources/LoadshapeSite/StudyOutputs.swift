@@ -80,6 +80,8 @@ public enum StudyOutputs {
             levels["gpu"] = s.gpu.map(metrics)
             levels["it"] = s.it.map(metrics)
             levels["facility"] = s.facility.map(metrics)
+            levels["rows"] = s.rows.map { perRes in zip(s.rowNames, perRes).map { ["row": $0] .merging(metrics($1)) { a, _ in a } } }
+            levels["racks"] = s.racks.map { perRes in zip(s.rackNames, perRes).map { ["rack": $0] .merging(metrics($1)) { a, _ in a } } }
             var diversity: [[String: Any]] = []
             for (j, res) in r.spec.rowResolutions.enumerated() {
                 let peaks = s.rows[j].map { $0.watts.max() ?? 0 }

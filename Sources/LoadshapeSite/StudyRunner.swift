@@ -254,9 +254,14 @@ public struct StudyRunner {
                 for rack in row.racks {
                     let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
                     if models[key] == nil {
-                        let r = try catalog.resolve(
-                            model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
-                            powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                        let r: ResolvedConfiguration
+                        do {
+                            r = try catalog.resolve(
+                                model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                                powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                        } catch {
+                            throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
+                        }
                         let pm = r.powerModel.record
                         let server = try ServerModel(
                             architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,

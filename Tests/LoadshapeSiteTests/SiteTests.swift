@@ -233,7 +233,7 @@ enum SiteFixtures {
 
     @Test func unknownModelsAndProfilesAreNamed() throws {
         let bad = SiteFixtures.spec().replacingOccurrences(of: "model: llama-3-8b", with: "model: llama-9")
-        #expect(throws: IOError.self) { _ = try SiteFixtures.run(bad) }
+        #expect { _ = try SiteFixtures.run(bad) } throws: { e in "\(e)".contains("spec.yaml:") && "\(e)".contains("llama-9") }
         let noProfile = SiteFixtures.spec().replacingOccurrences(of: "azure-conv-2023", with: "no-such-profile")
         #expect { _ = try SiteFixtures.run(noProfile) } throws: { e in "\(e)".contains("no-such-profile") }
     }
