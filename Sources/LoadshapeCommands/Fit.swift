@@ -58,6 +58,10 @@ struct Fit: ParsableCommand {
             let record = FitCommon.record(
                 name: modelName, fitted: fitted, cfg: cfg, runs: prepared, start: resolved,
                 date: date ?? String(UTCTimestamp.format(epochMillis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(10)))
+            let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            do { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
+                throw CLIError("--out '\(path)': cannot create \(parent) (\(error.localizedDescription))")
+            }
             try writeJSON(record, to: path)
             // Reload what was written: the file must pass the same validation as any record.
             _ = try PowerModelRecord.decode(try JSONFields.load(path))
