@@ -132,7 +132,7 @@ enum FitCommon {
             "surface": [
                 "kind": "dense", "idle_w": s.idleW, "active_weight_fraction": s.activeWeightFraction,
                 "compute_util": s.computeUtil, "duty_sqrt_memory_util": s.dutySqrtMemoryUtil,
-                "prefill_compute_util": s.prefillComputeUtil,
+                "prefill_compute_util": s.prefillComputeUtil, "attention_memory_util": s.attentionMemoryUtil,
                 "meter": ["delay_bins": s.meter.delayBins, "average_bins": s.meter.averageBins],
             ],
             "timing": timing,
@@ -183,7 +183,7 @@ enum FitCommon {
             fitted \(name) → \(path)
               timing   eff_flops \(r(t.effFlops)), eff_bw \(r(t.effBandwidth)), per-message \(r(t.perMessageS.values.first ?? 0 * 1e6, 6)) s, first-token overhead \(r(t.firstTokenOverheadS * 1000, 1)) ms
                        median |log err| TTFT \(r(f.timing.medianAbsLogErrorTTFTBefore)) → \(r(f.timing.medianAbsLogErrorTTFTAfter)), ITL \(r(f.timing.medianAbsLogErrorITLBefore)) → \(r(f.timing.medianAbsLogErrorITLAfter))
-              surface  idle \(r(s.idleW, 1)) W/GPU, active-weight \(r(s.activeWeightFraction, 1)), compute \(r(s.computeUtil, 1)), √memory \(r(s.dutySqrtMemoryUtil, 1)), prefill compute +\(r(s.prefillComputeUtil, 1)); meter delay \(s.meter.delayBins) bins, averaging \(s.meter.averageBins) bins
+              surface  idle \(r(s.idleW, 1)) W/GPU, active-weight \(r(s.activeWeightFraction, 1)), compute \(r(s.computeUtil, 1)), √memory \(r(s.dutySqrtMemoryUtil, 1)), prefill compute +\(r(s.prefillComputeUtil, 1)), attention memory \(r(s.attentionMemoryUtil, 1)); meter delay \(s.meter.delayBins) bins, averaging \(s.meter.averageBins) bins
               noise    σ idle/decode/prefill \(r(f.noise.idle.sigmaW, 1)) / \(r(f.noise.decode.sigmaW, 1)) / \(r(f.noise.prefill.sigmaW, 1)) W, φ \(r(f.noise.idle.phi, 2)) / \(r(f.noise.decode.phi, 2)) / \(r(f.noise.prefill.phi, 2))
             """
     }

@@ -102,6 +102,7 @@ public enum RecordDecoding {
             let c = try f.double("compute_util", min: 0)
             let m = try f.double("duty_sqrt_memory_util", min: 0)
             let pc = try f.optionalDouble("prefill_compute_util", min: 0) ?? 0
+            let am = try f.optionalDouble("attention_memory_util", min: 0) ?? 0
             var meter = try f.object("meter")
             let r = MeterResponse(
                 delayBins: try meter.int("delay_bins", min: 0, max: 40),
@@ -110,7 +111,7 @@ public enum RecordDecoding {
             try f.finish()
             return .dense(
                 DenseSurface(
-                    idleW: idle, activeWeightFraction: a, computeUtil: c, dutySqrtMemoryUtil: m, prefillComputeUtil: pc,
+                    idleW: idle, activeWeightFraction: a, computeUtil: c, dutySqrtMemoryUtil: m, prefillComputeUtil: pc, attentionMemoryUtil: am,
                     meter: r))
         }
         let s = MoESurface(

@@ -196,7 +196,7 @@ public enum Calibration {
                     let block = (s..<(s + 4))
                     if block.allSatisfy({ run.measuredGpuW[$0].isFinite }) {
                         let p = block.reduce(0.0) { $0 + run.measuredGpuW[$1] } / 4
-                        rr.append([1, 2, 3, 4].map { c in block.reduce(0.0) { $0 + feats[$1][c] } / 4 })
+                        rr.append([1, 2, 3, 4, 5].map { c in block.reduce(0.0) { $0 + feats[$1][c] } / 4 })
                         tt.append(p - idleW)
                     }
                     s += 4
@@ -216,17 +216,17 @@ public enum Calibration {
             bins1s = target.count
             guard !rows.isEmpty else { continue }
             // Scale columns by their RMS for conditioning; rescale the coefficients back.
-            let scale = (0..<4).map { c -> Double in
+            let scale = (0..<5).map { c -> Double in
                 let r = (rows.reduce(0.0) { $0 + $1[c] * $1[c] } / Double(rows.count)).squareRoot()
                 return r > 0 ? r : 1
             }
-            let scaled = rows.map { r in (0..<4).map { r[$0] / scale[$0] } }
+            let scaled = rows.map { r in (0..<5).map { r[$0] / scale[$0] } }
             let fit = NNLS.solve(scaled, target, weights: weights)
-            let c = (0..<4).map { fit.x[$0] / scale[$0] }
+            let c = (0..<5).map { fit.x[$0] / scale[$0] }
             candidates.append((m.delayBins, m.averageBins, fit.residualSumOfSquares))
             let surface = DenseSurface(
                 idleW: idleW, activeWeightFraction: c[0], computeUtil: c[1], dutySqrtMemoryUtil: c[2],
-                prefillComputeUtil: c[3], meter: m)
+                prefillComputeUtil: c[3], attentionMemoryUtil: c[4], meter: m)
             if best == nil || fit.residualSumOfSquares < best!.1 - 1e-12 * abs(best!.1) {
                 best = (surface, fit.residualSumOfSquares)
             }

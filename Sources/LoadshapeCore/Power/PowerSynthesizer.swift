@@ -101,12 +101,14 @@ public struct PowerSynthesizer<Sink: PowerSink>: BinSink {
                 let c2 = s.computeUtil * f.v2
                 let c3 = s.dutySqrtMemoryUtil * f.v3
                 let c4 = s.prefillComputeUtil * f.v4
-                out.gpuW = s.idleW + c1 + c2 + c3 + c4
+                let c5 = s.attentionMemoryUtil * f.v5
+                out.gpuW = s.idleW + c1 + c2 + c3 + c4 + c5
                 out.components.v0 = tpD * s.idleW + unused * s.idleW
                 out.components.v1 = tpD * c1
                 out.components.v2 = tpD * c2
                 out.components.v3 = tpD * c3
                 out.components.v4 = tpD * c4
+                out.components.v5 = tpD * c5
                 out.nodeGpuW = tpD * out.gpuW + unused * s.idleW
             case .moe(let s):
                 let memNow =
@@ -159,6 +161,7 @@ public enum DenseFeatures {
         let mem = b.busy * (b.weightReadBytesPerS + b.attentionBytesPerS) / (tpD * hardware.hbmBandwidthBytesPerS)
         x.v3 = Swift.max(0, mem).squareRoot()
         x.v4 = Swift.max(0, b.prefillFlopsPerS / (tpD * hardware.peakDenseBF16FlopsPerS))
+        x.v5 = Swift.max(0, b.busy * b.attentionBytesPerS / (tpD * hardware.hbmBandwidthBytesPerS))
         return x
     }
 
@@ -193,6 +196,7 @@ public struct MeterFilter: Sendable {
             m.v2 += w.v2
             m.v3 += w.v3
             m.v4 += w.v4
+            m.v5 += w.v5
         }
         let n = Double(window.count)
         m.v0 = d.v0
@@ -200,6 +204,7 @@ public struct MeterFilter: Sendable {
         m.v2 /= n
         m.v3 /= n
         m.v4 /= n
+        m.v5 /= n
         return m
     }
 }

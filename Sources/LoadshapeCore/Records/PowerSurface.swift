@@ -25,6 +25,7 @@ public enum PowerSurface: Sendable, Equatable {
 public struct DenseSurface: Sendable, Equatable, Codable {
     public static let featureNames = [
         "idle_floor", "active_weight_fraction", "compute_util", "duty_sqrt_memory_util", "prefill_compute_util",
+        "attention_memory_util",
     ]
 
     public var idleW: Double
@@ -36,13 +37,18 @@ public struct DenseSurface: Sendable, Equatable, Codable {
     /// small-batch decode GEMMs, which are memory-bound; one shared coefficient over-predicts decode when it is
     /// fitted to prefill bursts.
     public var prefillComputeUtil: Double
+    /// Coefficient on the attention (KV-cache) share of memory utilisation, a Loadshape extension (0 in the
+    /// reference's surfaces): long-context decode streams the KV cache, which draws more than its share under the
+    /// square root of the combined utilisation.
+    public var attentionMemoryUtil: Double
     /// The meter's response: delay, then a trailing mean.
     public var meter: MeterResponse
 
     public init(
         idleW: Double, activeWeightFraction: Double, computeUtil: Double, dutySqrtMemoryUtil: Double,
-        prefillComputeUtil: Double = 0, meter: MeterResponse
+        prefillComputeUtil: Double = 0, attentionMemoryUtil: Double = 0, meter: MeterResponse
     ) {
+        self.attentionMemoryUtil = attentionMemoryUtil
         self.prefillComputeUtil = prefillComputeUtil
         self.idleW = idleW
         self.activeWeightFraction = activeWeightFraction
