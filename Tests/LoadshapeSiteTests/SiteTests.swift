@@ -167,6 +167,21 @@ enum SiteFixtures {
         #expect { _ = try SiteFixtures.run(bad) } throws: { e in "\(e)".contains("bad.csv:3") }
     }
 
+    @Test func aTraceIsReplayedRateScaledAndLoopedOverTheStudy() throws {
+        let dir = TestPaths.temporaryDirectory()
+        // 60 requests over 59 s (1 req/s), as Mooncake JSONL.
+        let lines = (0..<60).map { "{\"timestamp\": \($0 * 1000), \"input_length\": 200, \"output_length\": 50}" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/t.jsonl", atomically: true, encoding: .utf8)
+        let text = SiteFixtures.spec().replacingOccurrences(
+            of: "profile: azure-conv-2023\n      mean_rate_per_s: 3",
+            with: "trace: \(dir)/t.jsonl\n      format: mooncake\n      mean_rate_per_s: 2")
+        let r = try SiteFixtures.run(text)
+        // 10 minutes at 2 req/s: the trace looped ~10 times at twice its rate.
+        #expect(abs(r.sites[0].requests - 1200) <= 25, "\(r.sites[0].requests) requests")
+        #expect(r.sites[0].inputTokens == 200 * r.sites[0].requests)
+        #expect(r.inputs.contains { $0["role"] == "trace" })
+    }
+
     @Test(arguments: ["uniform", "round-robin", "join-shortest-queue"])
     func everyRoutingConservesRequests(routing: String) throws {
         let text = SiteFixtures.spec().replacingOccurrences(of: "routing: uniform", with: "routing: \(routing)")
