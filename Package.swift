@@ -6,6 +6,7 @@ import PackageDescription
 //     <- LoadshapeWorkload (request schedules: generators and readers)
 //     <- LoadshapeIO (records from Configs/, CSV/JSON writers, manifests, checksums)
 //     <- LoadshapeSite (site and region specs, traffic routing, streaming hierarchical aggregation, metrics)
+//   LoadshapeTransport (wire protocol codec; the cluster runtime will build on it)
 //     <- LoadshapeMeasured (readers of measured runs: nvidia-smi CSV, vLLM request logs, manifests)
 //     <- LoadshapeCommands (the CLI commands)  <- loadshape (thin executable)
 let package = Package(
@@ -47,6 +48,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The coordinator/worker wire protocol: messages and a versioned, checksummed binary codec (no sockets).
+        .target(name: "LoadshapeTransport"),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
             name: "LoadshapeCommands",
@@ -74,6 +77,7 @@ let package = Package(
             dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"],
             exclude: ["Golden"]
         ),
+        .testTarget(name: "LoadshapeTransportTests", dependencies: ["LoadshapeTransport", "LoadshapeCore"]),
         .testTarget(
             name: "LoadshapeMeasuredTests",
             dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"]
