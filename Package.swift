@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        // ZeroMQ behind its own target: sockets confined to one thread each.
+        .target(name: "LoadshapeZeroMQ", dependencies: ["CZeroMQ"]),
         // The coordinator/worker wire protocol: messages and a versioned, checksummed binary codec (no sockets).
         .target(name: "LoadshapeTransport"),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
@@ -77,6 +80,7 @@ let package = Package(
             dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"],
             exclude: ["Golden"]
         ),
+        .testTarget(name: "LoadshapeZeroMQTests", dependencies: ["LoadshapeZeroMQ", "LoadshapeTransport"]),
         .testTarget(name: "LoadshapeTransportTests", dependencies: ["LoadshapeTransport", "LoadshapeCore"]),
         .testTarget(
             name: "LoadshapeMeasuredTests",
