@@ -51,7 +51,12 @@ struct Site: ParsableCommand {
         let study = try StudySpec.load(path: path)
         var runner = StudyRunner(spec: study, catalog: catalog, allowUnsupported: allowUnsupported)
         let progress = Progress(enabled: !quiet, label: "site")
-        runner.progress = { done, total in progress.update(fraction: Double(done) / Double(total), detail: "\(done)/\(total) servers") }
+        let total = study.sites.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } } }
+        let counter = Counter()
+        runner.progress = {
+            counter.value += 1
+            progress.update(fraction: Double(counter.value) / Double(max(total, 1)), detail: "\(counter.value)/\(total) servers")
+        }
         let t0 = Date()
         let result = try runner.run()
         progress.finish()
@@ -134,4 +139,9 @@ struct Site: ParsableCommand {
         lines.append("  outputs: \(out)")
         return lines.joined(separator: "\n")
     }
+}
+
+/// A mutable count shared with a progress closure (one thread).
+final class Counter {
+    var value = 0
 }

@@ -57,7 +57,8 @@ public struct StudyRunner {
     public var spec: StudySpec
     public var catalog: Catalog
     public var allowUnsupported: Bool
-    public var progress: ((Int, Int) -> Void)?
+    /// Called once per server simulated (from the thread running the shard).
+    public var progress: (() -> Void)?
 
     public init(spec: StudySpec, catalog: Catalog, allowUnsupported: Bool = false) {
         self.spec = spec
@@ -213,153 +214,238 @@ public struct StudyRunner {
         }
     }
 
-    public func run() throws -> StudyResult {
-        var inputs: [[String: String]] = [["role": "study", "path": spec.file, "sha256": (try? Checksum.sha256(file: spec.file)) ?? ""]]
-        var results: [SiteResult] = []
-        var region: [Double]? = nil
+    /// A site's request stream and its assignment to the site's servers (row, rack, server order).
+    public struct SiteTraffic: Sendable {
+        public var requests: [Request]
+        public var perServer: [[Int]]
+        public var inputs: [[String: String]]
+    }
+
+    /// One shard's work: every server of one row of one site, folded into its racks and the row.
+    public struct RowPartial: Sendable {
+        public var site: Int
+        public var row: Int
+        public var gpu: [Double]
+        public var it: [Double]
+        public var flat: [Double]
+        public var capped: [[Double]]
+        /// Rack IT power at each rack resolution: [resolution][rack of the row].
+        public var rackSeries: [[[Double]]]
+        public var racks1s: [[Double]]
+        public var rackNameplateW: [Double]
+        public var served: Int
+        public var clippedWh: [Double]
+        public var tokensDelayed: [Double]
+        public var violations: [String]
+        public var inputs: [[String: String]]
+    }
+
+    /// The site's traffic, routed: a pure function of the spec and the root seed, so any process can recompute it.
+    public func siteTraffic(_ siteIndex: Int) throws -> SiteTraffic {
+        let site = spec.sites[siteIndex]
+        var inputs: [[String: String]] = []
+        let requests = try traffic(site, inputs: &inputs)
+        let racks = site.rows.flatMap { $0.racks }
+        let n = racks.reduce(0) { $0 + $1.servers }
+        let assignment = try route(site, requests: requests, racks: racks, servers: n)
+        var perServer = [[Int]](repeating: [], count: n)
+        for (i, s) in assignment.enumerated() { perServer[Int(s)].append(i) }
+        return SiteTraffic(requests: requests, perServer: perServer, inputs: inputs)
+    }
+
+    /// Computes one row of one site (a shard) from the site's traffic.
+    public func runRow(site siteIndex: Int, row rowIndex: Int, traffic: SiteTraffic) throws -> RowPartial {
+        let site = spec.sites[siteIndex]
+        let row = site.rows[rowIndex]
+        let nb = bins
+        let caps = spec.powerCapsW
+        let keepRacks1s = site.rows.contains { $0.limitKW != nil }
+        var serverIndex = site.rows[..<rowIndex].reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }
         var models: [String: (ServerModel, ResolvedConfiguration)] = [:]
-        let totalServers = spec.sites.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } } }
-        var doneServers = 0
-        for site in spec.sites {
-            let requests = try traffic(site, inputs: &inputs)
-            // Server order: rows, racks, servers as written.
-            let racks = site.rows.flatMap { r in r.racks.map { (r.name, $0) } }
-            let n = racks.reduce(0) { $0 + $1.1.servers }
-            let assignment = try route(site, requests: requests, racks: racks.map(\.1), servers: n)
-            var perServer = [[Int]](repeating: [], count: n)
-            for (i, s) in assignment.enumerated() { perServer[Int(s)].append(i) }
-            let nb = bins
+        var inputs: [[String: String]] = []
+        var out = RowPartial(
+            site: siteIndex, row: rowIndex, gpu: [Double](repeating: 0, count: nb), it: [Double](repeating: 0, count: nb),
+            flat: [Double](repeating: 0, count: nb), capped: caps.map { _ in [Double](repeating: 0, count: nb) },
+            rackSeries: spec.rackResolutions.map { _ in [] }, racks1s: [], rackNameplateW: [], served: 0,
+            clippedWh: [Double](repeating: 0, count: caps.count), tokensDelayed: [Double](repeating: 0, count: caps.count),
+            violations: [], inputs: [])
+        var violations: Set<String> = []
+        for rack in row.racks {
+            let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
+            if models[key] == nil {
+                let r: ResolvedConfiguration
+                do {
+                    r = try catalog.resolve(
+                        model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                        powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                } catch {
+                    throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
+                }
+                let pm = r.powerModel.record
+                let server = try ServerModel(
+                    architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
+                    gpusPerNode: rack.gpusPerServer, timing: pm.timing, engine: .vllmDefault, surface: pm.surface,
+                    noise: pm.noise)
+                models[key] = (server, r)
+                let files: [(String, String)] = [
+                    (r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256),
+                    (r.powerModel.path, r.powerModel.sha256),
+                ]
+                for (path, sha) in files where !inputs.contains(where: { $0["path"] == path }) {
+                    inputs.append(["role": "record", "path": path, "sha256": sha])
+                }
+            }
+            let (server, resolved) = models[key]!
+            for v in resolved.violations { violations.insert(v) }
+            let acc = RackAccumulator(bins: nb, caps: caps.count)
+            for _ in 0..<rack.servers {
+                let mine = traffic.perServer[serverIndex].map { traffic.requests[$0] }
+                let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
+                let sink = ServerSink(
+                    acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
+                    others: Double(rack.gpusPerServer - rack.tp), flat: server.hardware.flatStateW,
+                    gpuIdleW: server.surface.idleW, caps: caps)
+                let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
+                out.served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
+                serverIndex += 1
+                progress?()
+            }
+            for k in 0..<nb {
+                out.gpu[k] += acc.gpu[k]
+                out.it[k] += acc.it[k]
+                out.flat[k] += acc.flat[k]
+            }
+            for c in 0..<caps.count {
+                for k in 0..<nb { out.capped[c][k] += acc.capped[c][k] }
+                out.clippedWh[c] += acc.clippedWh[c]
+                out.tokensDelayed[c] += acc.tokensDelayed[c]
+            }
+            for (j, res) in spec.rackResolutions.enumerated() { out.rackSeries[j].append(Self.downsample(acc.it, res)) }
+            if keepRacks1s { out.racks1s.append(Self.downsample(acc.it, 1)) }
+            out.rackNameplateW.append(
+                Double(rack.servers)
+                    * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW))
+        }
+        out.violations = violations.sorted()
+        out.inputs = inputs
+        return out
+    }
+
+    /// The shards of the study, in merge order: (site, row) for every row of every site.
+    public var shards: [(site: Int, row: Int)] {
+        spec.sites.enumerated().flatMap { si, s in s.rows.indices.map { (site: si, row: $0) } }
+    }
+
+    /// Merges row partials (in any arrival order; they are sorted into shard order first) into the study result.
+    /// Rows add into their site, and sites into the region, always in spec order, so the result does not depend
+    /// on which process computed which shard.
+    public func merge(_ partials: [RowPartial], traffic totals: [(requests: Int, inputTokens: Int, outputTokens: Int)])
+        -> StudyResult
+    {
+        let ordered = partials.sorted { ($0.site, $0.row) < ($1.site, $1.row) }
+        var inputs: [[String: String]] = [["role": "study", "path": spec.file, "sha256": (try? Checksum.sha256(file: spec.file)) ?? ""]]
+        for p in ordered {
+            for i in p.inputs where !inputs.contains(where: { $0["path"] == i["path"] }) { inputs.append(i) }
+        }
+        let nb = bins
+        let caps = spec.powerCapsW
+        var results: [SiteResult] = []
+        var region = [Double](repeating: 0, count: nb)
+        for (si, site) in spec.sites.enumerated() {
+            let rows = ordered.filter { $0.site == si }
             var siteGpu = [Double](repeating: 0, count: nb)
             var siteIt = [Double](repeating: 0, count: nb)
-            var rowSeries: [[Series]] = spec.rowResolutions.map { _ in [] }
-            var rackSeries: [[Series]] = spec.rackResolutions.map { _ in [] }
-            var racks1s: [[Double]] = []
-            let keepRacks1s = site.rows.contains { $0.limitKW != nil }
-            let caps = spec.powerCapsW
             var siteFlat = [Double](repeating: 0, count: nb)
             var siteCapped = caps.map { _ in [Double](repeating: 0, count: nb) }
             var clipped = [Double](repeating: 0, count: caps.count)
             var delayed = [Double](repeating: 0, count: caps.count)
-            var rackNames: [String] = []
+            var rowSeries: [[Series]] = spec.rowResolutions.map { _ in [] }
+            var rackSeries: [[Series]] = spec.rackResolutions.map { _ in [] }
+            var racks1s: [[Double]] = []
             var rackNameplate: [Double] = []
-            var nameplate = 0.0
             var violations: Set<String> = []
             var served = 0
-            var serverIndex = 0
-            for row in site.rows {
-                var rowGpu = [Double](repeating: 0, count: nb)
-                var rowIt = [Double](repeating: 0, count: nb)
-                var rowFlat = [Double](repeating: 0, count: nb)
-                var rowCapped = caps.map { _ in [Double](repeating: 0, count: nb) }
-                for rack in row.racks {
-                    let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
-                    if models[key] == nil {
-                        let r: ResolvedConfiguration
-                        do {
-                            r = try catalog.resolve(
-                                model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
-                                powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
-                        } catch {
-                            throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
-                        }
-                        let pm = r.powerModel.record
-                        let server = try ServerModel(
-                            architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
-                            gpusPerNode: rack.gpusPerServer, timing: pm.timing, engine: .vllmDefault, surface: pm.surface,
-                            noise: pm.noise)
-                        models[key] = (server, r)
-                        let files: [(String, String)] = [
-                            (r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256),
-                            (r.powerModel.path, r.powerModel.sha256),
-                        ]
-                        for (path, sha) in files where !inputs.contains(where: { $0["path"] == path }) {
-                            inputs.append(["role": "record", "path": path, "sha256": sha])
-                        }
-                    }
-                    let (server, resolved) = models[key]!
-                    for v in resolved.violations { violations.insert(v) }
-                    let acc = RackAccumulator(bins: nb, caps: caps.count)
-                    let rackPlate = Double(rack.servers) * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW)
-                    for _ in 0..<rack.servers {
-                        let mine = perServer[serverIndex].map { requests[$0] }
-                        let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
-                        let sink = ServerSink(
-                            acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
-                            others: Double(rack.gpusPerServer - rack.tp), flat: server.hardware.flatStateW,
-                            gpuIdleW: server.surface.idleW, caps: caps)
-                        let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
-                        served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
-                        serverIndex += 1
-                        doneServers += 1
-                        progress?(doneServers, totalServers)
-                    }
-                    for k in 0..<nb {
-                        rowGpu[k] += acc.gpu[k]
-                        rowIt[k] += acc.it[k]
-                        rowFlat[k] += acc.flat[k]
-                    }
-                    for c in 0..<caps.count {
-                        for k in 0..<nb { rowCapped[c][k] += acc.capped[c][k] }
-                        clipped[c] += acc.clippedWh[c]
-                        delayed[c] += acc.tokensDelayed[c]
-                    }
-                    for (j, res) in spec.rackResolutions.enumerated() {
-                        rackSeries[j].append(Series(resolutionS: res, watts: Self.downsample(acc.it, res)))
-                    }
-                    if keepRacks1s { racks1s.append(Self.downsample(acc.it, 1)) }
-                    rackNames.append("\(row.name)/\(rack.name)")
-                    rackNameplate.append(rackPlate)
-                    nameplate += rackPlate
-                }
+            for p in rows {
                 for k in 0..<nb {
-                    siteGpu[k] += rowGpu[k]
-                    siteIt[k] += rowIt[k]
-                    siteFlat[k] += rowFlat[k]
+                    siteGpu[k] += p.gpu[k]
+                    siteIt[k] += p.it[k]
+                    siteFlat[k] += p.flat[k]
                 }
-                for c in 0..<caps.count { for k in 0..<nb { siteCapped[c][k] += rowCapped[c][k] } }
+                for c in 0..<caps.count {
+                    for k in 0..<nb { siteCapped[c][k] += p.capped[c][k] }
+                    clipped[c] += p.clippedWh[c]
+                    delayed[c] += p.tokensDelayed[c]
+                }
                 for (j, res) in spec.rowResolutions.enumerated() {
-                    rowSeries[j].append(Series(resolutionS: res, watts: Self.downsample(rowIt, res)))
+                    rowSeries[j].append(Series(resolutionS: res, watts: Self.downsample(p.it, res)))
                 }
-            }
-            // Facility = IT × PUE of the local hour.
-            let tz = TimeZone(identifier: site.timeZone)!
-            var facility = [Double](repeating: 0, count: nb)
-            var hourCache: [Int: Double] = [:]
-            for k in 0..<nb {
-                let pue: Double
-                if site.pue.count == 1 {
-                    pue = site.pue[0]
-                } else {
-                    let hourIndex = k / 14_400
-                    if let c = hourCache[hourIndex] { pue = c } else {
-                        let c = site.pue[localHour(tz, offsetS: Double(hourIndex) * 3600)]
-                        hourCache[hourIndex] = c
-                        pue = c
-                    }
+                for (j, res) in spec.rackResolutions.enumerated() {
+                    rackSeries[j] += p.rackSeries[j].map { Series(resolutionS: res, watts: $0) }
                 }
-                facility[k] = siteIt[k] * pue
+                racks1s += p.racks1s
+                rackNameplate += p.rackNameplateW
+                served += p.served
+                for v in p.violations { violations.insert(v) }
             }
-            if region == nil { region = [Double](repeating: 0, count: nb) }
-            for k in 0..<nb { region![k] += facility[k] }
+            let facility = facilityPower(site, it: siteIt)
+            for k in 0..<nb { region[k] += facility[k] }
+            let t = si < totals.count ? totals[si] : (0, 0, 0)
             results.append(
                 SiteResult(
-                    name: site.name, rowNames: site.rows.map(\.name), rackNames: rackNames,
+                    name: site.name, rowNames: site.rows.map(\.name),
+                    rackNames: site.rows.flatMap { r in r.racks.map { "\(r.name)/\($0.name)" } },
                     gpu: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteGpu, $0)) },
                     it: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteIt, $0)) },
                     facility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(facility, $0)) },
                     rows: rowSeries, racks: rackSeries, racks1s: racks1s, flatStateITNative: siteFlat,
                     cappedITNative: siteCapped, capClippedEnergyWh: clipped, capTokensDelayed: delayed, itNative: siteIt,
-                    nameplateITW: nameplate,
-                    rackNameplateITW: rackNameplate, servers: n, requests: requests.count,
-                    inputTokens: requests.reduce(0) { $0 + $1.inputTokens },
-                    outputTokens: requests.reduce(0) { $0 + $1.outputTokens }, servedRequests: served,
-                    supportViolations: violations.sorted(), facilityNative: facility))
+                    nameplateITW: rackNameplate.reduce(0, +), rackNameplateITW: rackNameplate,
+                    servers: site.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }, requests: t.0,
+                    inputTokens: t.1, outputTokens: t.2, servedRequests: served, supportViolations: violations.sorted(),
+                    facilityNative: facility))
         }
-        let reg = region ?? []
         return StudyResult(
             spec: spec, sites: results,
-            regionFacility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(reg, $0)) },
+            regionFacility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(region, $0)) },
             inputs: inputs)
+    }
+
+    /// Facility power: IT × the PUE of each bin's local hour.
+    func facilityPower(_ site: SiteSpec, it: [Double]) -> [Double] {
+        let tz = TimeZone(identifier: site.timeZone)!
+        var facility = [Double](repeating: 0, count: it.count)
+        var hourCache: [Int: Double] = [:]
+        for k in 0..<it.count {
+            let pue: Double
+            if site.pue.count == 1 {
+                pue = site.pue[0]
+            } else {
+                let hourIndex = k / 14_400
+                if let c = hourCache[hourIndex] { pue = c } else {
+                    let c = site.pue[localHour(tz, offsetS: Double(hourIndex) * 3600)]
+                    hourCache[hourIndex] = c
+                    pue = c
+                }
+            }
+            facility[k] = it[k] * pue
+        }
+        return facility
+    }
+
+    /// Runs every shard in this process, then merges: the single-process study.
+    public func run() throws -> StudyResult {
+        var partials: [RowPartial] = []
+        var totals: [(requests: Int, inputTokens: Int, outputTokens: Int)] = []
+        var trafficInputs: [[String: String]] = []
+        for si in spec.sites.indices {
+            let t = try siteTraffic(si)
+            trafficInputs += t.inputs
+            totals.append((t.requests.count, t.requests.reduce(0) { $0 + $1.inputTokens }, t.requests.reduce(0) { $0 + $1.outputTokens }))
+            for ri in spec.sites[si].rows.indices { partials.append(try runRow(site: si, row: ri, traffic: t)) }
+        }
+        var result = merge(partials, traffic: totals)
+        for i in trafficInputs where !result.inputs.contains(where: { $0["path"] == i["path"] }) { result.inputs.append(i) }
+        return result
     }
 
     /// Assigns each request to one of the site's `servers` (in row, rack, server order).

@@ -129,6 +129,37 @@ enum SiteFixtures {
     }
 }
 
+@Suite struct ShardingTests {
+    /// Each shard computed from independently recomputed traffic (as a separate worker would), merged in any
+    /// arrival order, gives the single-process result bit for bit.
+    @Test func shardsMergedInAnyOrderEqualTheSingleProcessRun() throws {
+        let sites = SiteFixtures.site(name: "east", tz: "America/New_York") + "\n"
+            + SiteFixtures.site(name: "west", tz: "America/Los_Angeles", rate: 2)
+        let text = SiteFixtures.spec(duration: "10m", sites: sites)
+        let spec = try StudySpec.parse(text, file: "spec.yaml")
+        let runner = StudyRunner(spec: spec, catalog: SiteFixtures.catalog)
+        let whole = try runner.run()
+        var partials: [StudyRunner.RowPartial] = []
+        var totals: [(requests: Int, inputTokens: Int, outputTokens: Int)] = []
+        for si in spec.sites.indices {
+            let t = try runner.siteTraffic(si)
+            totals.append((t.requests.count, t.requests.reduce(0) { $0 + $1.inputTokens }, t.requests.reduce(0) { $0 + $1.outputTokens }))
+        }
+        for shard in runner.shards.reversed() {
+            let fresh = try runner.siteTraffic(shard.site)
+            partials.append(try runner.runRow(site: shard.site, row: shard.row, traffic: fresh))
+        }
+        let merged = runner.merge(partials, traffic: totals)
+        for (a, b) in zip(whole.sites, merged.sites) {
+            #expect(a.facilityNative == b.facilityNative)
+            #expect(a.itNative == b.itNative)
+            #expect(a.racks.map { $0.map(\.watts) } == b.racks.map { $0.map(\.watts) })
+            #expect(a.requests == b.requests && a.servedRequests == b.servedRequests)
+        }
+        #expect(whole.regionFacility.map(\.watts) == merged.regionFacility.map(\.watts))
+    }
+}
+
 @Suite struct SiteAnalysisTests {
     @Test func capsClipAndBaselinesUseTheSameServingModel() throws {
         let text = SiteFixtures.spec().replacingOccurrences(
