@@ -51,13 +51,18 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
         // ZeroMQ behind its own target: sockets confined to one thread each.
         .target(name: "LoadshapeZeroMQ", dependencies: ["CZeroMQ"]),
+        // The cluster runtime: coordinator and workers over ZeroMQ.
+        .target(
+            name: "LoadshapeCluster",
+            dependencies: ["LoadshapeSite", "LoadshapeTransport", "LoadshapeZeroMQ", "LoadshapeIO", "LoadshapeCore"]
+        ),
         // The coordinator/worker wire protocol: messages and a versioned, checksummed binary codec (no sockets).
         .target(name: "LoadshapeTransport"),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
             name: "LoadshapeCommands",
             dependencies: [
-                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured", "LoadshapeSite",
+                "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured", "LoadshapeSite", "LoadshapeCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +85,7 @@ let package = Package(
             dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"],
             exclude: ["Golden"]
         ),
+        .testTarget(name: "LoadshapeClusterTests", dependencies: ["LoadshapeTesting"]),
         .testTarget(name: "LoadshapeZeroMQTests", dependencies: ["LoadshapeZeroMQ", "LoadshapeTransport"]),
         .testTarget(name: "LoadshapeTransportTests", dependencies: ["LoadshapeTransport", "LoadshapeCore"]),
         .testTarget(

@@ -60,6 +60,14 @@ struct Site: ParsableCommand {
         let t0 = Date()
         let result = try runner.run()
         progress.finish()
+        let doc = try Self.writeOutputs(study: study, result: result, out: out)
+        if !quiet { print(Self.summary(result, doc: doc, wall: Date().timeIntervalSince(t0), out: out)) }
+    }
+
+
+    /// Writes every output of a study (per-level CSVs, exports, metrics with the analyses, manifest) into `out`,
+    /// all at once when everything succeeded; shared by `site` and `cluster`.
+    static func writeOutputs(study: StudySpec, result: StudyResult, out: String) throws -> [String: Any] {
         let dir = try OutputDirectory(path: out)
         var doc = try StudyOutputs.write(result, to: dir)
         // Oversubscription for every row with a limit.
@@ -88,14 +96,14 @@ struct Site: ParsableCommand {
         }
         let manifest: [String: Any] = [
             "schema": "loadshape-site-manifest-v1", "tool": ["name": "loadshape", "version": Loadshape.version],
-            "command": ["loadshape"] + Array(CommandLine.arguments.dropFirst()), "seed": study.seed,
+            "seed": study.seed,
             "study": study.name, "inputs": result.inputs, "outputs": outputs,
             "native_bin_s": 0.25, "timestamps": "interval start, UTC",
             "support_status": result.sites.allSatisfy({ $0.supportViolations.isEmpty }) ? "supported" : "unsupported_extrapolation",
         ]
         try writeJSON(manifest, to: dir.file("manifest.json"))
         try dir.commit()
-        if !quiet { print(Self.summary(result, doc: doc, wall: Date().timeIntervalSince(t0), out: dir.path)) }
+        return doc
     }
 
     static func summary(_ r: StudyResult, doc: [String: Any], wall: Double, out: String) -> String {

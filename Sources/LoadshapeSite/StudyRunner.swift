@@ -238,6 +238,27 @@ public struct StudyRunner {
         public var tokensDelayed: [Double]
         public var violations: [String]
         public var inputs: [[String: String]]
+
+        public init(
+            site: Int, row: Int, gpu: [Double], it: [Double], flat: [Double], capped: [[Double]],
+            rackSeries: [[[Double]]], racks1s: [[Double]], rackNameplateW: [Double], served: Int, clippedWh: [Double],
+            tokensDelayed: [Double], violations: [String], inputs: [[String: String]]
+        ) {
+            self.site = site
+            self.row = row
+            self.gpu = gpu
+            self.it = it
+            self.flat = flat
+            self.capped = capped
+            self.rackSeries = rackSeries
+            self.racks1s = racks1s
+            self.rackNameplateW = rackNameplateW
+            self.served = served
+            self.clippedWh = clippedWh
+            self.tokensDelayed = tokensDelayed
+            self.violations = violations
+            self.inputs = inputs
+        }
     }
 
     /// The site's traffic, routed: a pure function of the spec and the root seed, so any process can recompute it.
@@ -430,6 +451,47 @@ public struct StudyRunner {
             facility[k] = it[k] * pue
         }
         return facility
+    }
+
+    /// The inputs a run records (the spec, every record, every traffic file, with SHA-256) and each site's support
+    /// violations, without simulating anything; in the order `run()` records them.
+    public func resolveInputs() throws -> (inputs: [[String: String]], violations: [[String]]) {
+        var inputs: [[String: String]] = [["role": "study", "path": spec.file, "sha256": (try? Checksum.sha256(file: spec.file)) ?? ""]]
+        var violations: [[String]] = []
+        for site in spec.sites {
+            var v: Set<String> = []
+            for row in site.rows {
+                for rack in row.racks {
+                    let r: ResolvedConfiguration
+                    do {
+                        r = try catalog.resolve(
+                            model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                            powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+                    } catch {
+                        throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
+                    }
+                    for x in r.violations { v.insert(x) }
+                    for (path, sha) in [(r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256), (r.powerModel.path, r.powerModel.sha256)]
+                    where !inputs.contains(where: { $0["path"] == path }) {
+                        inputs.append(["role": "record", "path": path, "sha256": sha])
+                    }
+                }
+            }
+            violations.append(v.sorted())
+        }
+        for site in spec.sites {
+            var files: [(String, String)] = []
+            switch site.traffic.source {
+            case .profile(let name): files = [("workload_profile", catalog.root + "/workloads/" + name + ".json")]
+            case .trace(let path, _): files = [("trace", path)]
+            case .rateSeries(let path, _, let tokens):
+                files = [("rate_series", path), ("workload_profile", catalog.root + "/workloads/" + tokens + ".json")]
+            }
+            for (role, path) in files where !inputs.contains(where: { $0["path"] == path }) {
+                inputs.append(["role": role, "path": path, "sha256": try Checksum.sha256(file: path)])
+            }
+        }
+        return (inputs, violations)
     }
 
     /// Runs every shard in this process, then merges: the single-process study.
