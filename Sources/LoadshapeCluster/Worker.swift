@@ -47,6 +47,11 @@ public struct Worker {
             }
             switch message {
             case .job(let jobID, let shard, _, _, _, let specText):
+                // Test hook: LOADSHAPE_TEST_KILL=<worker id> makes that worker die with SIGKILL on its first shard,
+                // to exercise re-dispatch deterministically.
+                if ProcessInfo.processInfo.environment["LOADSHAPE_TEST_KILL"] == workerID {
+                    kill(getpid(), SIGKILL)
+                }
                 do {
                     let spec = try StudySpec.parse(specText, file: jobID)
                     let runner = StudyRunner(spec: spec, catalog: catalog, allowUnsupported: true)

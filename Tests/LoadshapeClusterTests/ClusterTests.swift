@@ -14,12 +14,20 @@ enum Binary {
     }
 
     @discardableResult
-    static func run(_ args: [String]) throws -> Int32 {
+    static func run(_ args: [String], environment: [String: String] = [:], stderr: String? = nil) throws -> Int32 {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b }
+        }
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        if let path = stderr {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: path)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
         try p.run()
         p.waitUntilExit()
         return p.terminationStatus
@@ -74,6 +82,27 @@ struct ClusterTests {
             #expect(got.keys.sorted() == single.keys.sorted())
             for (name, data) in single { #expect(got[name] == data, "\(name) differs with \(n) workers") }
         }
+    }
+
+    @Test func aWorkerKilledMidShardIsReplacedAndTheOutputsDoNotChange() throws {
+        let base = TestPaths.temporaryDirectory()
+        let specPath = base + "/spec.yaml"
+        try Self.spec.write(toFile: specPath, atomically: true, encoding: .utf8)
+        #expect(try Binary.run(["site", specPath, "--configs", TestPaths.configs, "--out", base + "/single", "--quiet"]) == 0)
+        // worker-1 dies with SIGKILL on its first shard; the coordinator re-queues that shard for worker-2.
+        let out = base + "/killed"
+        let log = base + "/coordinator.log"
+        #expect(
+            try Binary.run(
+                ["cluster", "local", "--workers", "2", specPath, "--configs", TestPaths.configs, "--out", out],
+                environment: ["LOADSHAPE_TEST_KILL": "worker-1"], stderr: log) == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("worker-1 exited"), "the kill happened: \(text)")
+        #expect(text.contains("re-queued"))
+        let single = try Self.files(base + "/single")
+        let got = try Self.files(out)
+        #expect(got.keys.sorted() == single.keys.sorted())
+        for (name, data) in single { #expect(got[name] == data, "\(name) differs after a worker was killed") }
     }
 
     @Test func aWorkerWithoutACoordinatorGivesUpWithAnError() throws {
