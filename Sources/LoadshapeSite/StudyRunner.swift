@@ -294,14 +294,7 @@ public struct StudyRunner {
         for rack in row.racks {
             let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
             if models[key] == nil {
-                let r: ResolvedConfiguration
-                do {
-                    r = try catalog.resolve(
-                        model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
-                        powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
-                } catch {
-                    throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
-                }
+                let r = try resolve(rack, in: row)
                 let pm = r.powerModel.record
                 let server = try ServerModel(
                     architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
@@ -350,6 +343,17 @@ public struct StudyRunner {
         out.violations = violations.sorted()
         out.inputs = inputs
         return out
+    }
+
+    /// The serving configuration of a rack, or an error naming where the rack is written.
+    func resolve(_ rack: RackSpec, in row: RowSpec) throws(IOError) -> ResolvedConfiguration {
+        do {
+            return try catalog.resolve(
+                model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
+                powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
+        } catch {
+            throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
+        }
     }
 
     /// The shards of the study, in merge order: (site, row) for every row of every site.
@@ -462,14 +466,7 @@ public struct StudyRunner {
             var v: Set<String> = []
             for row in site.rows {
                 for rack in row.racks {
-                    let r: ResolvedConfiguration
-                    do {
-                        r = try catalog.resolve(
-                            model: rack.model, gpu: rack.gpu, tp: rack.tp, gpusPerNode: rack.gpusPerServer,
-                            powerModel: rack.powerModel, allowUnsupported: allowUnsupported)
-                    } catch {
-                        throw IOError("\(rack.location): rack '\(row.name)/\(rack.name)': \(error.message)")
-                    }
+                    let r = try resolve(rack, in: row)
                     for x in r.violations { v.insert(x) }
                     for (path, sha) in [(r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256), (r.powerModel.path, r.powerModel.sha256)]
                     where !inputs.contains(where: { $0["path"] == path }) {
