@@ -46,12 +46,9 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         do {
-            let root = try ConfigLocator.locate(explicit: config.configs)
-            let catalog = try Catalog.load(root: root)
-            let prepared = try PreparedRun.load(runs)
-            var (cfg, resolved) = try FitCommon.configuration(
-                prepared, catalog: catalog, model: model, powerModel: startFrom, preferReference: true)
-            cfg.tailWeight = tailWeight
+            let (root, prepared, cfg, resolved) = try FitCommon.load(
+                configs: config.configs, runs: runs, model: model, powerModel: startFrom, preferReference: true,
+                tailWeight: tailWeight)
             let fitted = try FitPipeline.fit(prepared, cfg, timingEvaluations: timingEvaluations)
             let modelName = name ?? "fitted-\(cfg.architecture.name)-\(cfg.hardware.aliases.first ?? cfg.hardware.name)-tp\(cfg.tp)".lowercased()
             let path = out ?? "\(root)/power/\(modelName).json"
@@ -75,6 +72,19 @@ struct Fit: ParsableCommand {
 }
 
 enum FitCommon {
+    /// The preamble `fit` and `validate` share: the catalog, the prepared runs and the fit configuration.
+    static func load(
+        configs: String?, runs: [String], model: String?, powerModel: String?, preferReference: Bool, tailWeight: Double
+    ) throws -> (root: String, runs: [PreparedRun], cfg: FitPipeline.Configuration, resolved: Sourced<PowerModelRecord>) {
+        let root = try ConfigLocator.locate(explicit: configs)
+        let catalog = try Catalog.load(root: root)
+        let prepared = try PreparedRun.load(runs)
+        var (cfg, resolved) = try configuration(
+            prepared, catalog: catalog, model: model, powerModel: powerModel, preferReference: preferReference)
+        cfg.tailWeight = tailWeight
+        return (root, prepared, cfg, resolved)
+    }
+
     static func configuration(
         _ runs: [PreparedRun], catalog: Catalog, model: String?, powerModel: String?, preferReference: Bool
     ) throws -> (FitPipeline.Configuration, Sourced<PowerModelRecord>) {

@@ -52,12 +52,9 @@ struct Validate: ParsableCommand {
     }
 
     func execute() throws {
-        let root = try ConfigLocator.locate(explicit: config.configs)
-        let catalog = try Catalog.load(root: root)
-        let prepared = try PreparedRun.load(runs)
-        var (cfg, resolved) = try FitCommon.configuration(
-            prepared, catalog: catalog, model: model, powerModel: powerModel, preferReference: leaveOneOut)
-        cfg.tailWeight = tailWeight
+        let (_, prepared, cfg, resolved) = try FitCommon.load(
+            configs: config.configs, runs: runs, model: model, powerModel: powerModel, preferReference: leaveOneOut,
+            tailWeight: tailWeight)
         var rows: [Row] = []
         var modelNames: [String] = []
         var traces: [(String, FitPipeline.RunScores)] = []
