@@ -68,7 +68,7 @@ public struct StudyRunner {
 
     static let nativeS = 0.25
 
-    var bins: Int { Int((spec.durationS / Self.nativeS).rounded(.up)) }
+    public var bins: Int { Int((spec.durationS / Self.nativeS).rounded(.up)) }
 
     /// The site's request stream (arrivals in s from the study start).
     func traffic(_ site: SiteSpec, inputs: inout [[String: String]]) throws -> [Request] {
@@ -274,75 +274,164 @@ public struct StudyRunner {
         return SiteTraffic(requests: requests, perServer: perServer, inputs: inputs)
     }
 
+    /// One rack's result at the native bin: what a rack-group shard sends back, and what rows fold.
+    public struct RackPartial: Sendable {
+        public var site: Int
+        public var row: Int
+        /// The rack's index within its row.
+        public var rack: Int
+        public var gpu: [Double]
+        public var it: [Double]
+        public var flat: [Double]
+        public var capped: [[Double]]
+        public var clippedWh: [Double]
+        public var tokensDelayed: [Double]
+        public var served: Int
+        public var nameplateW: Double
+        public var violations: [String]
+        public var inputs: [[String: String]]
+
+        public init(
+            site: Int, row: Int, rack: Int, gpu: [Double], it: [Double], flat: [Double], capped: [[Double]],
+            clippedWh: [Double], tokensDelayed: [Double], served: Int, nameplateW: Double, violations: [String] = [],
+            inputs: [[String: String]] = []
+        ) {
+            self.site = site
+            self.row = row
+            self.rack = rack
+            self.gpu = gpu
+            self.it = it
+            self.flat = flat
+            self.capped = capped
+            self.clippedWh = clippedWh
+            self.tokensDelayed = tokensDelayed
+            self.served = served
+            self.nameplateW = nameplateW
+            self.violations = violations
+            self.inputs = inputs
+        }
+    }
+
+    /// Folds a row's racks, in rack order, into the row: the one place a row's sums are formed, so a row computed
+    /// whole and a row assembled from rack groups computed anywhere are the same bits.
+    public struct RowFolder {
+        public private(set) var partial: RowPartial
+        public private(set) var racksFolded = 0
+        let rackResolutions: [Double]
+        let keepRacks1s: Bool
+        private var violations: Set<String> = []
+
+        public init(runner: StudyRunner, site: Int, row: Int) {
+            let nb = runner.bins
+            let caps = runner.spec.powerCapsW.count
+            rackResolutions = runner.spec.rackResolutions
+            keepRacks1s = runner.spec.sites[site].rows.contains { $0.limitKW != nil }
+            partial = RowPartial(
+                site: site, row: row, gpu: [Double](repeating: 0, count: nb), it: [Double](repeating: 0, count: nb),
+                flat: [Double](repeating: 0, count: nb), capped: (0..<caps).map { _ in [Double](repeating: 0, count: nb) },
+                rackSeries: rackResolutions.map { _ in [] }, racks1s: [], rackNameplateW: [], served: 0,
+                clippedWh: [Double](repeating: 0, count: caps), tokensDelayed: [Double](repeating: 0, count: caps),
+                violations: [], inputs: [])
+        }
+
+        /// Adds the next rack of the row (racks must come in order).
+        public mutating func add(_ r: RackPartial) {
+            precondition(r.rack == racksFolded, "racks fold in order")
+            let nb = partial.gpu.count
+            for k in 0..<nb {
+                partial.gpu[k] += r.gpu[k]
+                partial.it[k] += r.it[k]
+                partial.flat[k] += r.flat[k]
+            }
+            for c in 0..<partial.capped.count {
+                for k in 0..<nb { partial.capped[c][k] += r.capped[c][k] }
+                partial.clippedWh[c] += r.clippedWh[c]
+                partial.tokensDelayed[c] += r.tokensDelayed[c]
+            }
+            for (j, res) in rackResolutions.enumerated() { partial.rackSeries[j].append(StudyRunner.downsample(r.it, res)) }
+            if keepRacks1s { partial.racks1s.append(StudyRunner.downsample(r.it, 1)) }
+            partial.rackNameplateW.append(r.nameplateW)
+            partial.served += r.served
+            for v in r.violations { violations.insert(v) }
+            for i in r.inputs where !partial.inputs.contains(where: { $0["path"] == i["path"] }) { partial.inputs.append(i) }
+            racksFolded += 1
+        }
+
+        public func finish() -> RowPartial {
+            var p = partial
+            p.violations = violations.sorted()
+            return p
+        }
+    }
+
     /// Computes one row of one site (a shard) from the site's traffic.
     public func runRow(site siteIndex: Int, row rowIndex: Int, traffic: SiteTraffic) throws -> RowPartial {
+        var folder = RowFolder(runner: self, site: siteIndex, row: rowIndex)
+        var cache: [String: (ServerModel, ResolvedConfiguration)] = [:]
+        for r in spec.sites[siteIndex].rows[rowIndex].racks.indices {
+            folder.add(try runRack(site: siteIndex, row: rowIndex, rack: r, traffic: traffic, models: &cache))
+        }
+        return folder.finish()
+    }
+
+    /// Computes racks `racks` of one row (a rack-group shard), each at the native bin.
+    public func runRacks(site siteIndex: Int, row rowIndex: Int, racks: Range<Int>, traffic: SiteTraffic) throws
+        -> [RackPartial]
+    {
+        var cache: [String: (ServerModel, ResolvedConfiguration)] = [:]
+        return try racks.map { try runRack(site: siteIndex, row: rowIndex, rack: $0, traffic: traffic, models: &cache) }
+    }
+
+    /// Simulates every server of one rack, streaming each server's bins into the rack's sums.
+    func runRack(
+        site siteIndex: Int, row rowIndex: Int, rack rackIndex: Int, traffic: SiteTraffic,
+        models: inout [String: (ServerModel, ResolvedConfiguration)]
+    ) throws -> RackPartial {
         let site = spec.sites[siteIndex]
         let row = site.rows[rowIndex]
+        let rack = row.racks[rackIndex]
         let nb = bins
         let caps = spec.powerCapsW
-        let keepRacks1s = site.rows.contains { $0.limitKW != nil }
         var serverIndex = site.rows[..<rowIndex].reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }
-        var models: [String: (ServerModel, ResolvedConfiguration)] = [:]
+        serverIndex += row.racks[..<rackIndex].reduce(0) { $0 + $1.servers }
         var inputs: [[String: String]] = []
-        var out = RowPartial(
-            site: siteIndex, row: rowIndex, gpu: [Double](repeating: 0, count: nb), it: [Double](repeating: 0, count: nb),
-            flat: [Double](repeating: 0, count: nb), capped: caps.map { _ in [Double](repeating: 0, count: nb) },
-            rackSeries: spec.rackResolutions.map { _ in [] }, racks1s: [], rackNameplateW: [], served: 0,
-            clippedWh: [Double](repeating: 0, count: caps.count), tokensDelayed: [Double](repeating: 0, count: caps.count),
-            violations: [], inputs: [])
-        var violations: Set<String> = []
-        for rack in row.racks {
-            let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
-            if models[key] == nil {
-                let r = try resolve(rack, in: row)
-                let pm = r.powerModel.record
-                let server = try ServerModel(
-                    architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
-                    gpusPerNode: rack.gpusPerServer, timing: pm.timing, engine: .vllmDefault, surface: pm.surface,
-                    noise: pm.noise)
-                models[key] = (server, r)
-                let files: [(String, String)] = [
-                    (r.model.path, r.model.sha256), (r.hardware.path, r.hardware.sha256),
-                    (r.powerModel.path, r.powerModel.sha256),
-                ]
-                for (path, sha) in files where !inputs.contains(where: { $0["path"] == path }) {
-                    inputs.append(["role": "record", "path": path, "sha256": sha])
-                }
-            }
-            let (server, resolved) = models[key]!
-            for v in resolved.violations { violations.insert(v) }
-            let acc = RackAccumulator(bins: nb, caps: caps.count)
-            for _ in 0..<rack.servers {
-                let mine = traffic.perServer[serverIndex].map { traffic.requests[$0] }
-                let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
-                let sink = ServerSink(
-                    acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
-                    others: Double(rack.gpusPerServer - rack.tp), flat: server.hardware.flatStateW,
-                    gpuIdleW: server.surface.idleW, caps: caps)
-                let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
-                out.served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
-                serverIndex += 1
-                progress?()
-            }
-            for k in 0..<nb {
-                out.gpu[k] += acc.gpu[k]
-                out.it[k] += acc.it[k]
-                out.flat[k] += acc.flat[k]
-            }
-            for c in 0..<caps.count {
-                for k in 0..<nb { out.capped[c][k] += acc.capped[c][k] }
-                out.clippedWh[c] += acc.clippedWh[c]
-                out.tokensDelayed[c] += acc.tokensDelayed[c]
-            }
-            for (j, res) in spec.rackResolutions.enumerated() { out.rackSeries[j].append(Self.downsample(acc.it, res)) }
-            if keepRacks1s { out.racks1s.append(Self.downsample(acc.it, 1)) }
-            out.rackNameplateW.append(
-                Double(rack.servers)
-                    * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW))
+        let key = "\(rack.model)|\(rack.gpu)|\(rack.tp)|\(rack.gpusPerServer)|\(rack.powerModel ?? "")"
+        if models[key] == nil {
+            let r = try resolve(rack, in: row)
+            let pm = r.powerModel.record
+            let server = try ServerModel(
+                architecture: r.model.record, hardware: r.hardware.record, tp: rack.tp,
+                gpusPerNode: rack.gpusPerServer, timing: pm.timing, engine: .vllmDefault, surface: pm.surface,
+                noise: pm.noise)
+            models[key] = (server, r)
         }
-        out.violations = violations.sorted()
-        out.inputs = inputs
-        return out
+        let (server, resolved) = models[key]!
+        for (path, sha) in [
+            (resolved.model.path, resolved.model.sha256), (resolved.hardware.path, resolved.hardware.sha256),
+            (resolved.powerModel.path, resolved.powerModel.sha256),
+        ] where !inputs.contains(where: { $0["path"] == path }) {
+            inputs.append(["role": "record", "path": path, "sha256": sha])
+        }
+        let acc = RackAccumulator(bins: nb, caps: caps.count)
+        var served = 0
+        for _ in 0..<rack.servers {
+            let mine = traffic.perServer[serverIndex].map { traffic.requests[$0] }
+            let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
+            let sink = ServerSink(
+                acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
+                others: Double(rack.gpusPerServer - rack.tp), flat: server.hardware.flatStateW,
+                gpuIdleW: server.surface.idleW, caps: caps)
+            let r = try server.run(mine, noiseSeed: seed, horizonBins: nb, sink: sink)
+            served += r.result.outcomes.filter { $0.lastTokenS.isFinite && $0.lastTokenS < spec.durationS }.count
+            serverIndex += 1
+            progress?()
+        }
+        return RackPartial(
+            site: siteIndex, row: rowIndex, rack: rackIndex, gpu: acc.gpu, it: acc.it, flat: acc.flat,
+            capped: acc.capped, clippedWh: acc.clippedWh, tokensDelayed: acc.tokensDelayed, served: served,
+            nameplateW: Double(rack.servers)
+                * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW),
+            violations: resolved.violations, inputs: inputs)
     }
 
     /// The serving configuration of a rack, or an error naming where the rack is written.
