@@ -24,7 +24,7 @@ public struct Loadshape: ParsableCommand {
             see docs/user-guide.md.
             """,
         version: version,
-        subcommands: [Generate.self, Site.self, Cluster.self, WorkerCommand.self, Fit.self, Validate.self, Bench.self]
+        subcommands: [Generate.self, Site.self, Cluster.self, WorkerCommand.self, Keys.self, Fit.self, Validate.self, Bench.self]
     )
 
     public init() {}

@@ -32,11 +32,14 @@ public final class ZMQContext: @unchecked Sendable {
 public final class ZMQSocket {
     public enum Kind: Sendable {
         case router, dealer, pair
+        /// A REP socket (strict receive/reply alternation; the ZAP handler uses one).
+        case rep
         var raw: Int32 {
             switch self {
             case .router: return ZMQ_ROUTER
             case .dealer: return ZMQ_DEALER
             case .pair: return ZMQ_PAIR
+            case .rep: return ZMQ_REP
             }
         }
     }
@@ -85,7 +88,7 @@ public final class ZMQSocket {
         guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buf, &len) == 0 else {
             throw ZMQError.last("zmq_getsockopt(ZMQ_LAST_ENDPOINT)")
         }
-        return String(cString: buf)
+        return cText(buf)
     }
 
     /// Sends a multipart message.
@@ -98,23 +101,54 @@ public final class ZMQSocket {
     }
 
     /// Receives one multipart message, waiting at most `timeoutMillis` (nil if none arrived).
+    /// `timeoutMillis: 0` does not wait; `-1` waits for ever.
     public func receive(timeoutMillis: Int) throws(ZMQError) -> [[UInt8]]? {
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
         let rc = zmq_poll(&item, 1, timeoutMillis)
         guard rc >= 0 else { throw ZMQError.last("zmq_poll") }
         guard rc > 0 else { return nil }
+        return try receiveParts(firstFlags: 0)
+    }
+
+    /// Receives one multipart message if one is already waiting (nil otherwise); never blocks.
+    /// Use it after `ZMQSocket.poll` said the socket is readable.
+    public func receiveNow() throws(ZMQError) -> [[UInt8]]? {
+        try receiveParts(firstFlags: ZMQ_DONTWAIT)
+    }
+
+    /// The frames of one message; nil if the first frame is not there (EAGAIN with `ZMQ_DONTWAIT`).
+    private func receiveParts(firstFlags: Int32) throws(ZMQError) -> [[UInt8]]? {
         var parts: [[UInt8]] = []
         while true {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
             defer { zmq_msg_close(&msg) }
-            guard zmq_msg_recv(&msg, handle, 0) >= 0 else { throw ZMQError.last("zmq_msg_recv") }
+            if zmq_msg_recv(&msg, handle, parts.isEmpty ? firstFlags : 0) < 0 {
+                let e = ZMQError.last("zmq_msg_recv")
+                if parts.isEmpty && e.isTimeout { return nil }
+                throw e
+            }
             let n = zmq_msg_size(&msg)
             let data = zmq_msg_data(&msg)
             parts.append(n > 0 ? Array(UnsafeRawBufferPointer(start: data, count: n)) : [])
             guard zmq_msg_more(&msg) != 0 else { break }
         }
         return parts
+    }
+
+    /// Waits until at least one of `sockets` has a message to read, or `timeoutMillis` passes (0: do not wait;
+    /// -1: wait for ever). Returns one readable flag per socket, in order; all false on a timeout or when a
+    /// signal interrupted the wait (EINTR), so a poll loop just goes round again. Read the readable ones with
+    /// `receiveNow()`. All the sockets must belong to the calling thread.
+    public static func poll(_ sockets: [ZMQSocket], timeoutMillis: Int) throws(ZMQError) -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let rc = items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), timeoutMillis) }
+        if rc < 0 {
+            let e = ZMQError.last("zmq_poll")
+            if e.errno == EINTR { return Array(repeating: false, count: sockets.count) }
+            throw e
+        }
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
     public func close() {
