@@ -4,156 +4,479 @@ import LoadshapeSite
 import LoadshapeTransport
 import LoadshapeZeroMQ
 
-/// Runs a study on worker processes over ZeroMQ: hands out one row shard at a time, re-queues the shard of a
-/// worker process that dies, and merges the partials in shard order — so the outputs are byte-identical to the
-/// single-process `loadshape site`, whatever the number of workers.
-public struct Coordinator {
-    public var spec: StudySpec
-    public var specText: String
-    public var catalog: Catalog
-    public var workers: Int
-    /// The `loadshape` executable to launch workers with.
-    public var executable: String
+/// Runs a study on worker processes over ZeroMQ. It cuts the study into shards (``ShardPlan``), leases one shard
+/// at a time to each worker, tracks liveness by heartbeats (and, for workers it spawned, by process exit),
+/// re-dispatches the shard of a lost worker, ignores late duplicates, journals each merged shard to disk, and
+/// merges in shard order — so the outputs are byte-identical to the single-process `loadshape site`, whatever
+/// the number of workers, the shard size, the failures or the restarts.
+public final class Coordinator {
+    public struct Configuration {
+        public var spec: StudySpec
+        public var specText: String
+        public var specPath: String
+        public var catalog: Catalog
+        public var shardSize: ShardSize = .row
+        /// Where the ROUTER socket binds (`tcp://127.0.0.1:*` picks a free port).
+        public var bind = "tcp://127.0.0.1:*"
+        /// Worker processes to start on this machine (`cluster local`); 0 waits for workers to connect.
+        public var spawnWorkers = 0
+        /// The `loadshape` executable spawned workers run.
+        public var executable = ""
+        /// CURVE: the coordinator's key pair and the worker public keys it accepts (nil: no authentication).
+        public var curve: (keys: CurveKeyPair, authorized: Set<String>)?
+        /// For spawned workers under CURVE: their key file and the coordinator's public key file.
+        public var spawnedWorkerKeyFiles: (workerKey: String, coordinatorPub: String)?
+        /// A worker silent this long is lost and its shard re-dispatched.
+        public var heartbeatTimeoutS = 10.0
+        public var journal: String
+        public var resume = false
+        /// Shard names to recompute from a finished (or partial) journal.
+        public var rerun: [String] = []
+        /// After the job, keep telling late workers to shut down for this long.
+        public var lingerS = 0.0
+        /// Write the bound endpoint here (for launchers).
+        public var endpointFile: String?
+        public var progressIntervalS = 5.0
+        public var version = "0"
+        /// Spawned workers' stderr is discarded (otherwise it is the coordinator's).
+        public var quietWorkers = false
 
-    public init(spec: StudySpec, specText: String, catalog: Catalog, workers: Int, executable: String) {
-        self.spec = spec
-        self.specText = specText
-        self.catalog = catalog
-        self.workers = workers
-        self.executable = executable
+        public init(spec: StudySpec, specText: String, specPath: String, catalog: Catalog, journal: String) {
+            self.spec = spec
+            self.specText = specText
+            self.specPath = specPath
+            self.catalog = catalog
+            self.journal = journal
+        }
     }
 
+    /// What a run did, for the final report and `report.json` in the journal.
     public struct Report: Sendable {
-        public var shards: Int
-        public var workers: Int
-        public var redispatched: Int
-        public var lostWorkers: Int
-        public var bytesReceived: Int
-        public var wallS: Double
+        public var jobID = ""
+        public var shards = 0
+        public var computed = 0
+        public var fromJournal = 0
+        public var rerun = 0
+        public var retries = 0
+        public var lostWorkers: [String] = []
+        public var workersSeen: [String] = []
+        public var shardsByWorker: [String: Int] = [:]
+        public var duplicatesIgnored = 0
+        public var badMessages = 0
+        public var deniedPeers = 0
+        public var bytesReceived = 0
+        public var wallS = 0.0
+        public var coordinatorCPUS = 0.0
+        public var workerCPUS = 0.0
+        public var endpoint = ""
+        public var journal = ""
+
+        public var bytesPerShard: Int { computed > 0 ? bytesReceived / computed : 0 }
+
+        public var json: [String: Any] {
+            [
+                "job": jobID, "shards": shards, "computed": computed, "from_journal": fromJournal, "rerun": rerun,
+                "retries": retries, "lost_workers": lostWorkers, "workers": workersSeen, "shards_by_worker": shardsByWorker,
+                "late_duplicates_ignored": duplicatesIgnored, "bad_messages": badMessages, "denied_handshakes": deniedPeers,
+                "bytes_received": bytesReceived, "bytes_per_shard": bytesPerShard, "wall_s": wallS,
+                "coordinator_cpu_s": coordinatorCPUS, "spawned_worker_cpu_s": workerCPUS, "endpoint": endpoint,
+                "journal": journal,
+            ]
+        }
+
+        public var summary: String {
+            var s = "cluster: \(shards) shards (\(computed) computed, \(fromJournal) from the journal"
+            if rerun > 0 { s += ", \(rerun) rerun" }
+            s += ") on \(workersSeen.count) workers in \(String(format: "%.1f", wallS)) s; \(retries) re-dispatched, "
+            s += "\(lostWorkers.count) workers lost\(lostWorkers.isEmpty ? "" : " (" + lostWorkers.joined(separator: ", ") + ")"), "
+            s += "\(duplicatesIgnored) late duplicates ignored, \(badMessages) bad messages rejected"
+            if deniedPeers > 0 { s += ", \(deniedPeers) handshakes denied" }
+            s += "\n  \(bytesPerShard / 1000) kB per shard received; coordinator CPU \(String(format: "%.2f", coordinatorCPUS)) s"
+            let total = coordinatorCPUS + workerCPUS
+            if workerCPUS > 0 { s += " (\(String(format: "%.1f", 100 * coordinatorCPUS / total))% of \(String(format: "%.1f", total)) s)" }
+            return s
+        }
+    }
+
+    public let config: Configuration
+    public let plan: ShardPlan
+    public let jobID: String
+    let runner: StudyRunner
+
+    public init(_ config: Configuration) {
+        self.config = config
+        plan = ShardPlan(spec: config.spec, size: config.shardSize)
+        runner = StudyRunner(spec: config.spec, catalog: config.catalog, allowUnsupported: true)
+        // The job is what determines the answer: the spec text, the shard cut and the code version.
+        jobID = "job-" + String(Checksum.sha256(Data((config.specText + "\n#plan=\(config.shardSize)#v=\(config.version)").utf8)).prefix(16))
+    }
+
+    enum WorkerState: Equatable {
+        case idle
+        case busy(shard: Int, since: Double, progress: Double)
+        case lost
+    }
+
+    final class WorkerInfo {
+        var state = WorkerState.idle
+        var lastSeen: Double
+        var shardsDone = 0
+        init(now: Double) { lastSeen = now }
+    }
+
+    /// The largest message a worker may send for this plan (with margin), so ZMQ_MAXMSGSIZE bounds memory.
+    var maxMessageBytes: Int {
+        let spec = config.spec
+        let nb = runner.bins
+        let caps = spec.powerCapsW.count
+        var largest = 0
+        for s in plan.shards {
+            let site = spec.sites[s.site]
+            let rows: [Int]
+            var racks = 0
+            switch s.scope {
+            case .site: rows = Array(site.rows.indices)
+            case .row(_, let r): rows = [r]
+            case .racks(_, _, let range): rows = []; racks = range.count
+            }
+            var doubles = racks * (3 + caps) * nb
+            for r in rows {
+                let n = site.rows[r].racks.count
+                doubles += (3 + caps) * nb + n * (spec.rackResolutions.reduce(0) { $0 + Int((Double(nb) * 0.25 / $1).rounded(.up)) } + nb / 4 + 1)
+            }
+            largest = Swift.max(largest, doubles * 8 + (rows.count * 64 + racks * 16) * 64 + 1 << 20)
+        }
+        return largest
     }
 
     public func run(log: (String) -> Void) throws -> (StudyResult, Report) {
-        let t0 = Date()
+        let t0 = monotonicS()
+        let cpu0 = Self.cpuSeconds(RUSAGE_SELF)
+        let childCPU0 = Self.cpuSeconds(RUSAGE_CHILDREN)
+        var report = Report()
+        report.jobID = jobID
+        report.shards = plan.shards.count
+        report.journal = config.journal
+        let total = plan.shards.count
+
+        // The journal: what is already done.
+        let journal = try Journal(
+            directory: config.journal, jobID: jobID, shardNames: plan.shards.map(\.name), version: config.version,
+            resume: config.resume || !config.rerun.isEmpty)
+        var results: [Int: ShardResult] = [:]
+        if config.resume || !config.rerun.isEmpty {
+            let rerun = try plan.select(config.rerun)
+            journal.forget(rerun)
+            report.rerun = rerun.count
+            for (i, series) in journal.load(shards: total, problem: { log("coordinator: journal: \($0)") }) {
+                do {
+                    results[i] = try ShardCodec.decode(series, shard: plan.shards[i], runner: runner)
+                } catch {
+                    log("coordinator: journal: \(error); recomputing")
+                    journal.forget([i])
+                }
+            }
+            report.fromJournal = results.count
+            log("coordinator: journal \(config.journal): \(results.count) of \(total) shards done; \(total - results.count) to compute")
+        }
+
         let ctx = try ZMQContext()
+        let zap: ZAPAuthenticator?
+        if let c = config.curve { zap = try ZAPAuthenticator(context: ctx, authorizedKeys: c.authorized) } else { zap = nil }
         let router = try ZMQSocket(context: ctx, kind: .router)
         defer { router.close() }
-        try router.setMaxMessageSize(1 << 30)
-        try router.bind("tcp://127.0.0.1:*")
+        try router.setMaxMessageSize(Int64(maxMessageBytes))
+        if let c = config.curve { try router.makeCurveServer(secretKey: c.keys.secretKey) }
+        try router.bind(config.bind)
         let endpoint = try router.lastEndpoint()
-        let runner = StudyRunner(spec: spec, catalog: catalog, allowUnsupported: true)
-        let shards = runner.shards
-        let jobID = "study-" + String(Checksum.sha256(Data(specText.utf8)).prefix(12))
+        report.endpoint = endpoint
+        if let f = config.endpointFile {
+            do { try Data((endpoint + "\n").utf8).write(to: URL(fileURLWithPath: f), options: .atomic) } catch {
+                throw ClusterFailure("cannot write --endpoint-file \(f): \(error.localizedDescription)")
+            }
+        }
+
+        // Spawned workers (cluster local).
         var processes: [String: Process] = [:]
-        for i in 0..<workers {
+        for i in 0..<config.spawnWorkers where results.count < total {
             let id = "worker-\(i + 1)"
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            p.arguments = ["worker", "--connect", endpoint, "--id", id, "--configs", catalog.root]
+            p.executableURL = URL(fileURLWithPath: config.executable)
+            var args = [
+                "worker", "--connect", endpoint.replacingOccurrences(of: "0.0.0.0", with: "127.0.0.1"), "--id", id,
+                "--configs", config.catalog.root,
+            ]
+            if let k = config.spawnedWorkerKeyFiles { args += ["--curve-key", k.workerKey, "--coordinator-key", k.coordinatorPub] }
+            args += ["--parent-pid", "\(getpid())"]
+            p.arguments = args
+            if config.quietWorkers { p.standardError = FileHandle.nullDevice }
             try p.run()
             processes[id] = p
         }
-        defer { for p in processes.values where p.isRunning { p.terminate() } }
-        log("coordinator: \(shards.count) shards on \(workers) workers at \(endpoint)")
-        var queue = Array(0..<shards.count)
-        var assigned: [String: Int] = [:]
-        var idle: [String] = []
-        var partials: [Int: StudyRunner.RowPartial] = [:]
-        var totals: [Int: (Int, Int, Int)] = [:]
-        var redispatched = 0
-        var lost: Set<String> = []
-        var bytes = 0
-        func dispatch(_ worker: String) throws {
-            guard let shard = queue.first else {
-                idle.append(worker)
+        defer {
+            for p in processes.values where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
+        if results.count < total {
+            log("coordinator: job \(jobID): \(total - results.count) of \(total) shards (\(plan.size)) at \(endpoint)"
+                + (config.curve != nil ? " (CURVE)" : "") + (config.spawnWorkers > 0 ? " on \(config.spawnWorkers) local workers" : "; waiting for workers"))
+        }
+
+        var queue = (0..<total).filter { results[$0] == nil }
+        var workers: [String: WorkerInfo] = [:]
+        var lastProgress = monotonicS()
+        var computedAt: [Double] = []
+        let specSHA = Checksum.sha256(Data(config.specText.utf8))
+
+        func send(_ id: String, _ m: Message) -> Bool {
+            do {
+                try router.send([Array(id.utf8), m.frame().encoded()])
+                return true
+            } catch {
+                return false
+            }
+        }
+        func lose(_ id: String, _ why: String) {
+            guard let w = workers[id], w.state != .lost else { return }
+            if case .busy(let s, _, _) = w.state, results[s] == nil {
+                if !queue.contains(s) { queue.insert(s, at: 0) }
+                report.retries += 1
+                log("coordinator: \(id) lost (\(why)); shard \(plan.shards[s].name) re-queued")
+            } else {
+                log("coordinator: \(id) lost (\(why))")
+            }
+            w.state = .lost
+            report.lostWorkers.append(id)
+        }
+        func dispatch(_ id: String) {
+            guard let w = workers[id], w.state == .idle, !queue.isEmpty else { return }
+            let s = queue.removeFirst()
+            let shard = plan.shards[s]
+            let job = Message.job(
+                jobID: jobID, shard: UInt32(s), shardName: shard.name, plan: plan.size.description, seed: config.spec.seed,
+                specPath: config.specPath, specSHA256: specSHA, spec: config.specText)
+            guard send(id, job) else {
+                queue.insert(s, at: 0)
+                lose(id, "unreachable")
                 return
             }
-            queue.removeFirst()
-            assigned[worker] = shard
-            let (si, ri) = shards[shard]
-            let msg = Message.job(
-                jobID: jobID, shard: UInt32(shard), shardName: "\(spec.sites[si].name)/\(spec.sites[si].rows[ri].name)",
-                seed: spec.seed, specSHA256: Checksum.sha256(Data(specText.utf8)), spec: specText)
-            do {
-                try router.send([Array(worker.utf8), msg.frame().encoded()])
-            } catch {
-                guard error.isHostUnreachable else { throw error }
-                queue.insert(shard, at: 0)
-                assigned[worker] = nil
-                lost.insert(worker)
+            let now = monotonicS()
+            _ = send(id, .lease(jobID: jobID, shard: UInt32(s), attempt: 0, leaseMillis: UInt64(config.heartbeatTimeoutS * 1000)))
+            w.state = .busy(shard: s, since: now, progress: 0)
+        }
+        func progressLine() -> String {
+            let done = results.count
+            let elapsed = monotonicS() - t0
+            var s = "coordinator: \(done)/\(total) shards (\(Int(100 * Double(done) / Double(Swift.max(total, 1))))%)"
+            if computedAt.count >= 1 {
+                let rate = Double(computedAt.count) / Swift.max(elapsed, 1e-9)
+                let eta = Double(total - done) / Swift.max(rate, 1e-9)
+                s += String(format: ", %.2f shards/s, ETA %.0f s", rate, eta)
+            }
+            let states = workers.keys.sorted().map { id -> String in
+                switch workers[id]!.state {
+                case .idle: return "\(id) idle"
+                case .lost: return "\(id) lost"
+                case .busy(let sh, _, let p): return "\(id) \(plan.shards[sh].name) \(Int(p * 100))%"
+                }
+            }
+            if !states.isEmpty { s += "; " + states.joined(separator: ", ") }
+            return s
+        }
+
+        var sockets = [router]
+        if let z = zap { sockets.append(z.socket) }
+        var lastWaitingLog = monotonicS()
+        var deniedLogged: Set<String> = []
+        while results.count < total {
+            let ready = try ZMQSocket.poll(sockets, timeoutMillis: 200)
+            let now = monotonicS()
+            if ready.count > 1, ready[1], let z = zap {
+                for d in try z.handlePending() where !d.accepted {
+                    // libzmq retries a denied peer's handshake every reconnect interval: log each key once.
+                    report.deniedPeers += 1
+                    if deniedLogged.insert(d.publicKey ?? d.address).inserted { log("coordinator: denied \(d)") }
+                }
+            }
+            if ready[0], let parts = try router.receiveNow() {
+                handle: do {
+                    guard parts.count == 2 else {
+                        report.badMessages += 1
+                        log("coordinator: malformed message (\(parts.count) parts) ignored")
+                        break handle
+                    }
+                    let id = String(decoding: parts[0], as: UTF8.self)
+                    report.bytesReceived += parts[1].count
+                    var decoder = FrameDecoder(maxPayload: maxMessageBytes)
+                    decoder.append(parts[1])
+                    let message: Message
+                    do {
+                        guard let f = try decoder.next() else {
+                            report.badMessages += 1
+                            log("coordinator: truncated frame from \(id) rejected")
+                            break handle
+                        }
+                        message = try Message.decode(f)
+                    } catch {
+                        report.badMessages += 1
+                        log("coordinator: bad frame from \(id) rejected (\(error))")
+                        break handle
+                    }
+                    let w: WorkerInfo
+                    if let known = workers[id] {
+                        w = known
+                    } else {
+                        w = WorkerInfo(now: now)
+                        workers[id] = w
+                        report.workersSeen.append(id)
+                        log("coordinator: \(id) joined")
+                    }
+                    w.lastSeen = now
+                    if w.state == .lost {
+                        log("coordinator: \(id) is back")
+                        w.state = .idle
+                        report.lostWorkers.removeAll { $0 == id }
+                    }
+                    switch message {
+                    case .hello:
+                        dispatch(id)
+                    case .heartbeat(_, let shard, let p):
+                        if case .busy(let s, let since, _) = w.state {
+                            if Int(shard) == s {
+                                w.state = .busy(shard: s, since: since, progress: p)
+                            } else if shard == .max && now - since > 5 {
+                                // The worker says it is idle but holds our lease: it restarted. Re-queue.
+                                if results[s] == nil && !queue.contains(s) { queue.insert(s, at: 0); report.retries += 1 }
+                                w.state = .idle
+                                log("coordinator: \(id) no longer holds shard \(plan.shards[s].name); re-queued")
+                            }
+                            _ = send(id, .lease(jobID: jobID, shard: UInt32(s), attempt: 0, leaseMillis: UInt64(config.heartbeatTimeoutS * 1000)))
+                        } else {
+                            _ = send(id, .heartbeat(workerID: "coordinator", shard: .max, progress: Double(results.count) / Double(total)))
+                        }
+                        dispatch(id)
+                    case .partial(let j, let shard, _, let series):
+                        let s = Int(shard)
+                        guard j == jobID, s < total else {
+                            report.badMessages += 1
+                            log("coordinator: partial from \(id) for another job or shard (\(j) #\(shard)) ignored")
+                            break handle
+                        }
+                        if case .busy(let held, _, _) = w.state, held == s { w.state = .idle }
+                        if results[s] != nil {
+                            report.duplicatesIgnored += 1
+                            log("coordinator: late duplicate of shard \(plan.shards[s].name) from \(id) ignored")
+                        } else {
+                            do {
+                                let r = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
+                                try journal.record(shard: s, frame: parts[1])
+                                results[s] = r
+                                queue.removeAll { $0 == s }
+                                computedAt.append(now)
+                                report.computed += 1
+                                report.shardsByWorker[id, default: 0] += 1
+                                w.shardsDone += 1
+                                log("coordinator: shard \(plan.shards[s].name) done by \(id) (\(results.count)/\(total))")
+                            } catch let e as ClusterFailure {
+                                throw e
+                            } catch {
+                                report.badMessages += 1
+                                log("coordinator: rejected the partial for shard \(plan.shards[s].name) from \(id): \(error)")
+                                if !queue.contains(s) { queue.insert(s, at: 0) }
+                            }
+                        }
+                        dispatch(id)
+                    case .error(let code, let text):
+                        throw ClusterFailure("\(id) could not compute shard \(code < total ? plan.shards[Int(code)].name : "\(code)"): \(text)")
+                    default:
+                        report.badMessages += 1
+                        log("coordinator: unexpected message from \(id) ignored")
+                    }
+                }
+            }
+            // Liveness: spawned processes that exited, and workers silent past the timeout.
+            for (id, p) in processes where !p.isRunning {
+                if workers[id] == nil {
+                    let w = WorkerInfo(now: now)
+                    workers[id] = w
+                    report.workersSeen.append(id)
+                }
+                lose(id, "process exited with status \(p.terminationStatus)")
+            }
+            for id in workers.keys.sorted() where workers[id]!.state != .lost && now - workers[id]!.lastSeen > config.heartbeatTimeoutS {
+                lose(id, "no heartbeat for \(Int(config.heartbeatTimeoutS)) s")
+            }
+            for id in workers.keys.sorted() where workers[id]!.state == .idle { dispatch(id) }
+            if config.spawnWorkers > 0 && processes.values.allSatisfy({ !$0.isRunning }) && results.count < total {
+                throw ClusterFailure("every worker process is gone; \(total - results.count) shards unfinished (journal kept at \(config.journal): rerun with --resume)")
+            }
+            if now - lastProgress >= config.progressIntervalS {
+                log(progressLine())
+                lastProgress = now
+            }
+            if workers.values.allSatisfy({ $0.state == .lost }) && now - lastWaitingLog >= 30 && config.spawnWorkers == 0 {
+                log("coordinator: waiting for workers to connect to \(endpoint)")
+                lastWaitingLog = now
             }
         }
-        while partials.count < shards.count {
-            // Workers that died: their shard goes back to the queue.
-            for (id, p) in processes where !p.isRunning && !lost.contains(id) {
-                lost.insert(id)
-                if let s = assigned.removeValue(forKey: id) {
-                    queue.insert(s, at: 0)
-                    redispatched += 1
-                    log("coordinator: \(id) exited; shard \(s) re-queued")
-                }
-                if let i = idle.firstIndex(of: id) { idle.remove(at: i) }
-            }
-            while !queue.isEmpty, let w = idle.first {
-                idle.removeFirst()
-                try dispatch(w)
-            }
-            guard lost.count < workers else { throw ClusterFailure("every worker is gone; \(shards.count - partials.count) shards unfinished") }
-            guard let parts = try router.receive(timeoutMillis: 200), parts.count >= 2 else { continue }
-            let worker = String(decoding: parts[0], as: UTF8.self)
-            bytes += parts[1].count
-            var decoder = FrameDecoder(maxPayload: 1 << 30)
-            decoder.append(parts[1])
-            let message: Message
-            do {
-                guard let f = try decoder.next() else { continue }
-                message = try Message.decode(f)
-            } catch {
-                log("coordinator: bad frame from \(worker) ignored (\(error))")
-                continue
-            }
-            switch message {
-            case .hello:
-                guard processes[worker] != nil else { log("coordinator: unknown peer \(worker) ignored"); continue }
-                try dispatch(worker)
-            case .partial(let j, let shard, _, let series):
-                guard j == jobID, Int(shard) < shards.count, assigned[worker] == Int(shard) else {
-                    log("coordinator: stale or unexpected partial from \(worker) ignored")
-                    continue
-                }
-                assigned[worker] = nil
-                if partials[Int(shard)] == nil {
-                    let (si, ri) = shards[Int(shard)]
-                    let (p, t) = try ShardCodec.partial(site: si, row: ri, series: series, spec: spec)
-                    partials[Int(shard)] = p
-                    totals[si] = t
-                    log("coordinator: shard \(shard) done by \(worker) (\(partials.count)/\(shards.count))")
-                }
-                try dispatch(worker)
-            case .error(let code, let text):
-                throw ClusterFailure("worker \(worker) failed shard \(code): \(text)")
-            default:
-                log("coordinator: unexpected message from \(worker) ignored")
-            }
+        if report.computed > 0 || !workers.isEmpty { log(progressLine()) }
+
+        // Shut down: live workers now, late ones for the linger period.
+        for id in workers.keys.sorted() where workers[id]!.state != .lost { _ = send(id, .shutdown(reason: "job complete")) }
+        let lingerEnd = monotonicS() + config.lingerS
+        while monotonicS() < lingerEnd {
+            guard let parts = try router.receive(timeoutMillis: 200), parts.count == 2 else { continue }
+            _ = send(String(decoding: parts[0], as: UTF8.self), .shutdown(reason: "job complete"))
         }
-        for id in processes.keys.sorted() where !lost.contains(id) {
-            try? router.send([Array(id.utf8), Message.shutdown(reason: "job complete").frame().encoded()])
+        let deadline = monotonicS() + 10
+        for (id, p) in processes {
+            // A lost worker may be hung (stopped): it gets no grace.
+            if workers[id]?.state == .lost && p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            while p.isRunning && monotonicS() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
         }
-        for p in processes.values { p.waitUntilExit() }
-        var result = runner.merge(
-            shards.indices.compactMap { partials[$0] },
-            traffic: spec.sites.indices.map { totals[$0] ?? (0, 0, 0) })
+
+        // Merge in shard order: whole rows as they are; rack groups folded into their rows, racks in order.
+        var rows: [StudyRunner.RowPartial] = []
+        var totals = config.spec.sites.map { _ in (0, 0, 0) }
+        var folders: [String: StudyRunner.RowFolder] = [:]
+        for s in 0..<total {
+            let r = results[s]!
+            totals[plan.shards[s].site] = r.totals
+            rows += r.rows
+            for rack in r.racks {
+                let key = "\(rack.site)/\(rack.row)"
+                var f = folders[key] ?? StudyRunner.RowFolder(runner: runner, site: rack.site, row: rack.row)
+                f.add(rack)
+                if f.racksFolded == config.spec.sites[rack.site].rows[rack.row].racks.count {
+                    rows.append(f.finish())
+                    folders[key] = nil
+                } else {
+                    folders[key] = f
+                }
+            }
+            results[s] = nil
+        }
+        var result = runner.merge(rows, traffic: totals)
         // Inputs and support labels, as the single-process run records them.
         let single = try runner.resolveInputs()
         result.inputs = single.inputs
         for i in result.sites.indices { result.sites[i].supportViolations = single.violations[i] }
-        let report = Report(
-            shards: shards.count, workers: workers, redispatched: redispatched, lostWorkers: lost.count,
-            bytesReceived: bytes, wallS: Date().timeIntervalSince(t0))
+        report.wallS = monotonicS() - t0
+        report.coordinatorCPUS = Self.cpuSeconds(RUSAGE_SELF) - cpu0
+        report.workerCPUS = Self.cpuSeconds(RUSAGE_CHILDREN) - childCPU0
+        try? writeJSON(report.json, to: config.journal + "/report.json")
         return (result, report)
+    }
+
+    static func cpuSeconds(_ who: __rusage_who) -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(who.rawValue), &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
     }
 }
 
 public struct ClusterFailure: Error, CustomStringConvertible {
     public let description: String
-    init(_ d: String) { description = d }
+    public init(_ d: String) { description = d }
 }

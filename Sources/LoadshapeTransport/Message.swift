@@ -14,10 +14,14 @@ public struct SeriesPayload: Sendable, Equatable {
 public enum Message: Sendable, Equatable {
     /// Worker → coordinator: I am here and can run `capacity` shards at once.
     case hello(workerID: String, capacity: UInt32)
-    /// Coordinator → worker: run this shard of this job (the study spec travels with it, with its SHA-256).
-    case job(jobID: String, shard: UInt32, shardName: String, seed: UInt64, specSHA256: String, spec: String)
-    /// Coordinator → worker: the shard is yours until `deadlineMillis` (coordinator clock) unless you heartbeat.
-    case lease(jobID: String, shard: UInt32, attempt: UInt32, deadlineMillis: UInt64)
+    /// Coordinator → worker: run this shard of this job. The study spec travels with it (with the path it was read
+    /// from, for messages and relative inputs, and its SHA-256); `plan` is the shard size (`site`, `row`,
+    /// `racks:N`) that numbers the shards; `seed` is the study's root seed.
+    case job(
+        jobID: String, shard: UInt32, shardName: String, plan: String, seed: UInt64, specPath: String,
+        specSHA256: String, spec: String)
+    /// Coordinator → worker: the shard is yours for `leaseMillis` after each heartbeat you send; after that silence it is re-dispatched.
+    case lease(jobID: String, shard: UInt32, attempt: UInt32, leaseMillis: UInt64)
     /// Worker → coordinator: still alive, `progress` (0–1) through `shard` (or idle when shard is UInt32.max).
     case heartbeat(workerID: String, shard: UInt32, progress: Double)
     /// Worker → coordinator: a finished shard's partial aggregates.
@@ -46,11 +50,13 @@ public enum Message: Sendable, Equatable {
         case .hello(let w, let c):
             Wire.put(&p, w)
             Wire.put(&p, c)
-        case .job(let j, let s, let n, let seed, let sha, let spec):
+        case .job(let j, let s, let n, let plan, let seed, let path, let sha, let spec):
             Wire.put(&p, j)
             Wire.put(&p, s)
             Wire.put(&p, n)
+            Wire.put(&p, plan)
             Wire.put(&p, seed)
+            Wire.put(&p, path)
             Wire.put(&p, sha)
             Wire.put(&p, spec)
         case .lease(let j, let s, let a, let d):
@@ -90,8 +96,9 @@ public enum Message: Sendable, Equatable {
         case 2:
             m = .job(
                 jobID: try r.readString(max: 256), shard: try r.read(), shardName: try r.readString(max: 1024),
-                seed: try r.read(), specSHA256: try r.readString(max: 128), spec: try r.readString(max: 16 << 20))
-        case 3: m = .lease(jobID: try r.readString(max: 256), shard: try r.read(), attempt: try r.read(), deadlineMillis: try r.read())
+                plan: try r.readString(max: 64), seed: try r.read(), specPath: try r.readString(max: 4096),
+                specSHA256: try r.readString(max: 128), spec: try r.readString(max: 16 << 20))
+        case 3: m = .lease(jobID: try r.readString(max: 256), shard: try r.read(), attempt: try r.read(), leaseMillis: try r.read())
         case 4:
             let w = try r.readString(max: 256)
             let s: UInt32 = try r.read()

@@ -5,8 +5,8 @@ import Testing
 @Suite struct CodecTests {
     static let samples: [Message] = [
         .hello(workerID: "worker-7", capacity: 2),
-        .job(jobID: "job-1", shard: 3, shardName: "paper-site/row-04", seed: 0xDEAD_BEEF_0000_0001, specSHA256: String(repeating: "a", count: 64), spec: "schema: loadshape-study-v1\n"),
-        .lease(jobID: "job-1", shard: 3, attempt: 2, deadlineMillis: 1_735_689_600_000),
+        .job(jobID: "job-1", shard: 3, shardName: "paper-site/row-04", plan: "row", seed: 0xDEAD_BEEF_0000_0001, specPath: "Configs/sites/paper-site.yaml", specSHA256: String(repeating: "a", count: 64), spec: "schema: loadshape-study-v1\n"),
+        .lease(jobID: "job-1", shard: 3, attempt: 2, leaseMillis: 1_735_689_600_000),
         .heartbeat(workerID: "worker-7", shard: 3, progress: 0.5),
         .partial(
             jobID: "job-1", shard: 3, attempt: 2,
