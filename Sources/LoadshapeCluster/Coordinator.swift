@@ -337,9 +337,18 @@ public final class Coordinator {
                         report.lostWorkers.removeAll { $0 == id }
                     }
                     switch message {
-                    case .hello:
-                        dispatch(id)
+                    case .hello(_, let capacity):
+                        // Capacity 0: a worker reconnecting with a shard in hand; its heartbeat says which.
+                        if capacity > 0 { dispatch(id) }
                     case .heartbeat(_, let shard, let p):
+                        if w.state == .idle && Int(shard) < total {
+                            // A worker we did not lease this shard to (we restarted, or lost it): adopt it.
+                            let s = Int(shard)
+                            queue.removeAll { $0 == s }
+                            w.state = .busy(shard: s, since: now, progress: p)
+                            log("coordinator: \(id) is computing shard \(plan.shards[s].name) from an earlier lease"
+                                + (results[s] == nil ? "; adopted" : " (already done here)"))
+                        }
                         if case .busy(let s, let since, _) = w.state {
                             if Int(shard) == s {
                                 w.state = .busy(shard: s, since: since, progress: p)

@@ -59,7 +59,8 @@ public struct Worker {
             try socket.setMaxMessageSize(64 << 20)
             if let c = curve { try socket.makeCurveClient(serverKey: c.serverKey, keys: c.keys) }
             try socket.connect(endpoint)
-            try socket.send([Message.hello(workerID: workerID, capacity: 1).frame().encoded()])
+            // Capacity is the free slots now: 0 when reconnecting with a shard in hand.
+            try socket.send([Message.hello(workerID: workerID, capacity: box == nil ? 1 : 0).frame().encoded()])
             var lastHeard = monotonicS()
             var lastBeat = 0.0
             connection: while true {
@@ -97,6 +98,7 @@ public struct Worker {
                         let first = shardsRun == 0
                         shardsRun += 1
                         let (kill, stop) = (killAtHalf && first, stopAtHalf && first)
+                        let fired = ComputeBox()
                         let thread = Thread {
                             let reply: Message
                             do {
@@ -104,7 +106,10 @@ public struct Worker {
                                     b.set(progress: p)
                                     // Test hooks: die (SIGKILL) or hang (SIGSTOP) half-way through the first shard.
                                     if p >= 0.5 && kill { Foundation.kill(getpid(), SIGKILL) }
-                                    if p >= 0.5 && stop { Foundation.kill(getpid(), SIGSTOP) }
+                                    if p >= 0.5 && stop && fired.currentProgress == 0 {
+                                        fired.set(progress: 1)
+                                        Foundation.kill(getpid(), SIGSTOP)
+                                    }
                                 }
                                 reply = .partial(jobID: jobID, shard: shard, attempt: 0, series: ShardCodec.series(result))
                             } catch {

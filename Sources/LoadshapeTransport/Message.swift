@@ -12,7 +12,8 @@ public struct SeriesPayload: Sendable, Equatable {
 
 /// The coordinator/worker protocol's messages (docs/wire-protocol.md). Each is one ``Frame``.
 public enum Message: Sendable, Equatable {
-    /// Worker → coordinator: I am here and can run `capacity` shards at once.
+    /// Worker → coordinator: I am here and can take `capacity` more shards now (0: reconnecting with a shard in
+    /// hand, which my heartbeats name).
     case hello(workerID: String, capacity: UInt32)
     /// Coordinator → worker: run this shard of this job. The study spec travels with it (with the path it was read
     /// from, for messages and relative inputs, and its SHA-256); `plan` is the shard size (`site`, `row`,

@@ -120,7 +120,7 @@ struct ClusterTests {
     static func noWorkersLeft(of pid: Int32) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        p.arguments = ["-f", "--parent-pid \(pid)$"]
+        p.arguments = ["-f", "--", "--parent-pid \(pid)$"]
         p.standardOutput = FileHandle.nullDevice
         try? p.run()
         p.waitUntilExit()
@@ -288,6 +288,103 @@ struct ClusterTests {
         }
         let report = try String(contentsOfFile: out + ".journal/report.json", encoding: .utf8)
         #expect(report.contains("\"bytes_per_shard\""))
+    }
+
+    /// The pid of the worker `id` spawned by coordinator `pid`, once it runs.
+    static func workerPID(_ id: String, of pid: Int32) -> Int32? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        p.arguments = ["-f", "--", "--id \(id) .*--parent-pid \(pid)$"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try? p.run()
+        p.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+
+    static func waitFor(_ file: String, toContain text: String, seconds: Double = 120) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let s = try? String(contentsOfFile: file, encoding: .utf8), s.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    @Test func aLostWorkerThatComesBackIsAdmittedAndItsLateDuplicateIgnored() throws {
+        let base = TestPaths.temporaryDirectory()
+        // Shards long enough (a few seconds each) that the job is still running when the lost worker returns.
+        let specPath = try Self.writeSpec(base, duration: "3h")
+        let single = try Self.single(base, specPath)
+        let out = base + "/late"
+        let err = base + "/late.err"
+        let coordinator = try Binary.start(
+            ["cluster", "local", "--workers", "2", specPath, "--configs", TestPaths.configs, "--out", out, "--heartbeat-timeout", "1.5"],
+            environment: ["LOADSHAPE_TEST_STOP": "worker-2"], stdout: base + "/late.out", stderr: err)
+        // worker-2 hangs half-way through its first shard; once worker-1 has redone that shard, worker-2 resumes,
+        // finishes it and sends it in: a late duplicate.
+        #expect(Self.waitFor(err, toContain: "worker-2 lost (no heartbeat"))
+        let log0 = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        let requeued = log0.split(separator: "\n").first { $0.contains("worker-2 lost") }.flatMap { line in
+            line.range(of: "shard ").map { String(line[$0.upperBound...].split(separator: " ")[0]) }
+        }
+        let shard = try #require(requeued, "\(log0)")
+        #expect(Self.waitFor(err, toContain: "shard \(shard) done by worker-1"))
+        let w2 = try #require(Self.workerPID("worker-2", of: coordinator.processIdentifier))
+        kill(w2, SIGCONT)
+        coordinator.waitUntilExit()
+        let log = try String(contentsOfFile: err, encoding: .utf8)
+        #expect(coordinator.terminationStatus == 0, "\(log)")
+        #expect(log.contains("worker-2 is back"), "\(log)")
+        #expect(log.contains("late duplicate of shard \(shard) from worker-2 ignored"), "\(log)")
+        Self.expectSame(try Self.files(out), single, "after a late duplicate")
+    }
+
+    @Test func externalWorkersReconnectToARestartedCoordinatorThatResumes() throws {
+        let base = TestPaths.temporaryDirectory()
+        let specPath = try Self.writeSpec(base, duration: "40m")
+        let single = try Self.single(base, specPath)
+        let out = base + "/served"
+        let journal = base + "/journal"
+        let endpointFile = base + "/endpoint"
+        func serve(_ bind: String, _ extra: [String], _ tag: String) throws -> Process {
+            try Binary.start(
+                [
+                    "cluster", "serve", specPath, "--configs", TestPaths.configs, "--out", out, "--bind", bind, "--journal", journal,
+                    "--endpoint-file", endpointFile, "--heartbeat-timeout", "3", "--linger", "1",
+                ] + extra, stdout: base + "/\(tag).out", stderr: base + "/\(tag).err")
+        }
+        let first = try serve("tcp://127.0.0.1:*", [], "first")
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        #expect(Self.waitFor(endpointFile, toContain: "tcp://", seconds: 30))
+        let endpoint = try String(contentsOfFile: endpointFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let worker = try Binary.start(
+            ["worker", "--connect", endpoint, "--id", "node-1", "--configs", TestPaths.configs, "--give-up", "60"],
+            stdout: base + "/w.out", stderr: base + "/w.err")
+        defer { if worker.isRunning { kill(worker.processIdentifier, SIGKILL) } }
+        // Kill the coordinator once two shards are journaled; start another on the same endpoint with --resume.
+        func journaled() -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: journal)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".lswp") }.count
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while journaled() < 2 && first.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(first.isRunning)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let done = journaled()
+        #expect(done >= 2 && done < 5)
+        #expect(worker.isRunning, "the worker outlives its coordinator")
+        let second = try serve(endpoint, ["--resume"], "second")
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        second.waitUntilExit()
+        worker.waitUntilExit()
+        let log = try String(contentsOfFile: base + "/second.err", encoding: .utf8)
+        #expect(second.terminationStatus == 0, "\(log)")
+        #expect(worker.terminationStatus == 0, "the worker reconnected, finished and shut down")
+        let stdout = try String(contentsOfFile: base + "/second.out", encoding: .utf8)
+        #expect(stdout.contains("\(done) from the journal"), "\(stdout)")
+        Self.expectSame(try Self.files(out), single, "after a coordinator restart with external workers")
     }
 
     @Test func aServeCoordinatorRefusesAnOpenBindWithoutKeys() throws {
