@@ -163,14 +163,17 @@ public final class Coordinator {
         let journal = try Journal(
             directory: config.journal, jobID: jobID, shardNames: plan.shards.map(\.name), version: config.version,
             resume: config.resume || !config.rerun.isEmpty)
-        var results: [Int: ShardResult] = [:]
+        // Shards done: their partials live in the journal, not in memory; they are merged from it at the end.
+        var results: Set<Int> = []
         if config.resume || !config.rerun.isEmpty {
             let rerun = try plan.select(config.rerun)
             journal.forget(rerun)
             report.rerun = rerun.count
-            for (i, series) in journal.load(shards: total, problem: { log("coordinator: journal: \($0)") }) {
+            for i in 0..<total {
+                guard let series = journal.read(shard: i, problem: { log("coordinator: journal: \($0)") }) else { continue }
                 do {
-                    results[i] = try ShardCodec.decode(series, shard: plan.shards[i], runner: runner)
+                    _ = try ShardCodec.decode(series, shard: plan.shards[i], runner: runner)
+                    results.insert(i)
                 } catch {
                     log("coordinator: journal: \(error); recomputing")
                     journal.forget([i])
@@ -221,7 +224,7 @@ public final class Coordinator {
                 + (config.curve != nil ? " (CURVE)" : "") + (config.spawnWorkers > 0 ? " on \(config.spawnWorkers) local workers" : "; waiting for workers"))
         }
 
-        var queue = (0..<total).filter { results[$0] == nil }
+        var queue = (0..<total).filter { !results.contains($0) }
         var workers: [String: WorkerInfo] = [:]
         var lastProgress = monotonicS()
         var computedAt: [Double] = []
@@ -237,7 +240,7 @@ public final class Coordinator {
         }
         func lose(_ id: String, _ why: String) {
             guard let w = workers[id], w.state != .lost else { return }
-            if case .busy(let s, _, _) = w.state, results[s] == nil {
+            if case .busy(let s, _, _) = w.state, !results.contains(s) {
                 if !queue.contains(s) { queue.insert(s, at: 0) }
                 report.retries += 1
                 log("coordinator: \(id) lost (\(why)); shard \(plan.shards[s].name) re-queued")
@@ -347,14 +350,14 @@ public final class Coordinator {
                             queue.removeAll { $0 == s }
                             w.state = .busy(shard: s, since: now, progress: p)
                             log("coordinator: \(id) is computing shard \(plan.shards[s].name) from an earlier lease"
-                                + (results[s] == nil ? "; adopted" : " (already done here)"))
+                                + (!results.contains(s) ? "; adopted" : " (already done here)"))
                         }
                         if case .busy(let s, let since, _) = w.state {
                             if Int(shard) == s {
                                 w.state = .busy(shard: s, since: since, progress: p)
                             } else if shard == .max && now - since > 5 {
                                 // The worker says it is idle but holds our lease: it restarted. Re-queue.
-                                if results[s] == nil && !queue.contains(s) { queue.insert(s, at: 0); report.retries += 1 }
+                                if !results.contains(s) && !queue.contains(s) { queue.insert(s, at: 0); report.retries += 1 }
                                 w.state = .idle
                                 log("coordinator: \(id) no longer holds shard \(plan.shards[s].name); re-queued")
                             }
@@ -371,14 +374,14 @@ public final class Coordinator {
                             break handle
                         }
                         if case .busy(let held, _, _) = w.state, held == s { w.state = .idle }
-                        if results[s] != nil {
+                        if results.contains(s) {
                             report.duplicatesIgnored += 1
                             log("coordinator: late duplicate of shard \(plan.shards[s].name) from \(id) ignored")
                         } else {
                             do {
-                                let r = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
+                                _ = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
                                 try journal.record(shard: s, frame: parts[1])
-                                results[s] = r
+                                results.insert(s)
                                 queue.removeAll { $0 == s }
                                 computedAt.append(now)
                                 report.computed += 1
@@ -445,28 +448,30 @@ public final class Coordinator {
             p.waitUntilExit()
         }
 
-        // Merge in shard order: whole rows as they are; rack groups folded into their rows, racks in order.
-        var rows: [StudyRunner.RowPartial] = []
+        // Merge in shard order, streaming from the journal: whole rows as they are, rack groups folded into their
+        // rows (racks in order), rows into sites — one shard in memory at a time.
+        var merger = StudyRunner.StudyMerger(runner: runner)
         var totals = config.spec.sites.map { _ in (0, 0, 0) }
-        var folders: [String: StudyRunner.RowFolder] = [:]
+        var folder: StudyRunner.RowFolder?
         for s in 0..<total {
-            let r = results[s]!
+            guard let series = journal.read(shard: s, problem: { log("coordinator: journal: \($0)") }) else {
+                throw ClusterFailure("shard \(plan.shards[s].name) vanished from the journal \(config.journal) during the run")
+            }
+            let r = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
             totals[plan.shards[s].site] = r.totals
-            rows += r.rows
+            for row in r.rows { merger.add(row) }
             for rack in r.racks {
-                let key = "\(rack.site)/\(rack.row)"
-                var f = folders[key] ?? StudyRunner.RowFolder(runner: runner, site: rack.site, row: rack.row)
+                var f = folder ?? StudyRunner.RowFolder(runner: runner, site: rack.site, row: rack.row)
                 f.add(rack)
                 if f.racksFolded == config.spec.sites[rack.site].rows[rack.row].racks.count {
-                    rows.append(f.finish())
-                    folders[key] = nil
+                    merger.add(f.finish())
+                    folder = nil
                 } else {
-                    folders[key] = f
+                    folder = f
                 }
             }
-            results[s] = nil
         }
-        var result = runner.merge(rows, traffic: totals)
+        var result = merger.finish(traffic: totals)
         // Inputs and support labels, as the single-process run records them.
         let single = try runner.resolveInputs()
         result.inputs = single.inputs

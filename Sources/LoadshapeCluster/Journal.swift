@@ -76,29 +76,26 @@ public struct Journal {
         for s in shards { try? FileManager.default.removeItem(atPath: path(s)) }
     }
 
-    /// The recorded shards' partial series, by shard index. A file that is not a valid partial frame of this job
-    /// for its shard is reported through `problem` and left out (it will be recomputed).
-    public func load(shards: Int, problem: (String) -> Void) -> [Int: [SeriesPayload]] {
-        var out: [Int: [SeriesPayload]] = [:]
-        for s in 0..<shards {
-            let p = path(s)
-            guard let data = FileManager.default.contents(atPath: p) else { continue }
-            var decoder = FrameDecoder(maxPayload: Int.max / 2)
-            decoder.append(Array(data))
-            do {
-                guard let f = try decoder.next() else {
-                    problem("\(p): truncated frame; shard \(s) will be recomputed")
-                    continue
-                }
-                guard case .partial(let j, let shard, _, let series) = try Message.decode(f), j == jobID, Int(shard) == s else {
-                    problem("\(p): not this job's partial for shard \(s); it will be recomputed")
-                    continue
-                }
-                out[s] = series
-            } catch {
-                problem("\(p): \(error); shard \(s) will be recomputed")
+    /// The recorded partial of one shard, or nil when there is none. A file that is not a valid partial frame
+    /// of this job for its shard is reported through `problem` and treated as absent (it will be recomputed).
+    public func read(shard s: Int, problem: (String) -> Void) -> [SeriesPayload]? {
+        let p = path(s)
+        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        var decoder = FrameDecoder(maxPayload: Int.max / 2)
+        decoder.append(Array(data))
+        do {
+            guard let f = try decoder.next() else {
+                problem("\(p): truncated frame; shard \(s) will be recomputed")
+                return nil
             }
+            guard case .partial(let j, let shard, _, let series) = try Message.decode(f), j == jobID, Int(shard) == s else {
+                problem("\(p): not this job's partial for shard \(s); it will be recomputed")
+                return nil
+            }
+            return series
+        } catch {
+            problem("\(p): \(error); shard \(s) will be recomputed")
+            return nil
         }
-        return out
     }
 }

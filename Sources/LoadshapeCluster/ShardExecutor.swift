@@ -63,9 +63,7 @@ final class ShardExecutor: @unchecked Sendable {
             trafficKey = key
         }
         let t = traffic!
-        var out = ShardResult(
-            rows: [], racks: [],
-            totals: (t.requests.count, t.requests.reduce(0) { $0 + $1.inputTokens }, t.requests.reduce(0) { $0 + $1.outputTokens }))
+        var out = ShardResult(rows: [], racks: [], totals: (0, 0, 0))
         switch shard.scope {
         case .site(let s):
             for r in site.rows.indices { out.rows.append(try runner.runRow(site: s, row: r, traffic: t)) }
@@ -74,6 +72,7 @@ final class ShardExecutor: @unchecked Sendable {
         case .racks(let s, let r, let range):
             out.racks = try runner.runRacks(site: s, row: r, racks: range, traffic: t)
         }
+        out.totals = t.totals()
         return out
     }
 

@@ -94,10 +94,8 @@ public enum StudyOutputs {
                     "diversity_factor": LoadMetrics.diversityFactor(memberPeaksW: peaks, aggregatePeakW: itAtRes.max() ?? 0),
                 ])
             }
-            let rackPeaks1s = s.racks1s.map { $0.max() ?? 0 }
-            let siteIt1s = s.racks1s.reduce(into: [Double](repeating: 0, count: s.racks1s.first?.count ?? 0)) { acc, rack in
-                for k in 0..<acc.count { acc[k] += rack[k] }
-            }
+            let rackPeaks1s = s.rackPeaks1sW
+            let siteIt1s = s.it1sFromRacks
             diversity.append([
                 "resolution": "1s", "level": "racks", "sum_of_rack_peaks_kw": rackPeaks1s.reduce(0, +) / 1000,
                 "site_it_peak_kw": (siteIt1s.max() ?? 0) / 1000,

@@ -23,8 +23,12 @@ public struct SiteResult: Sendable {
     public var rows: [[Series]]
     /// Rack IT power at each rack resolution: [resolution][rack].
     public var racks: [[Series]]
-    /// Rack IT power at 1 s (for oversubscription).
+    /// Rack IT power at 1 s for the oversubscription draws: every rack, or at most
+    /// ``StudyRunner/StudyMerger/rackPoolSize`` evenly spaced in rack order (empty when no row has a limit).
     public var racks1s: [[Double]]
+    /// Every rack's 1 s peak, W, in rack order, and the sum of the racks' 1 s traces (when a row has a limit).
+    public var rackPeaks1sW: [Double]
+    public var it1sFromRacks: [Double]
     /// Site IT power under the flat per-state baseline (SplitwiseSim watts on the same serving model), native.
     public var flatStateITNative: [Double]
     /// Site IT power under each per-GPU cap, native, and what each cap clipped.
@@ -70,8 +74,22 @@ public struct StudyRunner {
 
     public var bins: Int { Int((spec.durationS / Self.nativeS).rounded(.up)) }
 
-    /// The site's request stream (arrivals in s from the study start).
-    func traffic(_ site: SiteSpec, inputs: inout [[String: String]]) throws -> [Request] {
+    /// Where a site's requests come from: a generator regenerated on demand (profile, rate series) or a replayed
+    /// trace held in memory (its size is the trace file's, not the site's).
+    enum RequestSource {
+        case generated(TimeVaryingArrivals.Stream, expected: Double)
+        case replay([Request])
+
+        var expectedCount: Double {
+            switch self {
+            case .generated(_, let e): return e
+            case .replay(let r): return Double(r.count)
+            }
+        }
+    }
+
+    /// The site's request source (arrivals in s from the study start), recording the files it reads.
+    func trafficSource(_ site: SiteSpec, inputs: inout [[String: String]]) throws -> RequestSource {
         let t = site.traffic
         let seed = SeedDerivation.derive(root: spec.seed, stream: "traffic/" + site.name)
         switch t.source {
@@ -84,8 +102,9 @@ public struct StudyRunner {
             let profile = try WorkloadProfile.load(path: path)
             let mean = t.meanRatePerS ?? profile.meanRatePerS
             let rates = try minuteRates(site, shape: profile.rateShape, shapeIntervalS: profile.rateShapeIntervalS, mean: mean)
-            return try TimeVaryingArrivals.schedule(
+            let stream = try TimeVaryingArrivals.Stream(
                 profile: rates, durationS: spec.durationS, burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
+            return .generated(stream, expected: rates.meanRatePerS * spec.durationS)
         case .rateSeries(let path, let interval, let tokens):
             inputs.append(["role": "rate_series", "path": path, "sha256": try Checksum.sha256(file: path)])
             let profilePath = catalog.root + "/workloads/" + tokens + ".json"
@@ -95,9 +114,10 @@ public struct StudyRunner {
             if let mean = t.meanRatePerS {
                 rates = try RateProfile(intervalS: interval, ratesPerS: rates).scaled(toMean: mean).ratesPerS
             }
-            return try TimeVaryingArrivals.schedule(
-                profile: try RateProfile(intervalS: interval, ratesPerS: rates), durationS: spec.durationS,
-                burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
+            let rp = try RateProfile(intervalS: interval, ratesPerS: rates)
+            let stream = try TimeVaryingArrivals.Stream(
+                profile: rp, durationS: spec.durationS, burstiness: t.burstiness, tokens: profile.tokens, seed: seed)
+            return .generated(stream, expected: rp.meanRatePerS * spec.durationS)
         case .trace(let path, let format):
             inputs.append(["role": "trace", "path": path, "sha256": try Checksum.sha256(file: path)])
             let source: [Request]
@@ -109,7 +129,7 @@ public struct StudyRunner {
             guard let last = source.last, last.arrivalS > 0 else { throw IOError("\(path): the trace has no time span") }
             let traceRate = Double(source.count) / last.arrivalS
             let replay = try TraceReplay(rateScale: (t.meanRatePerS ?? traceRate) / traceRate, durationS: spec.durationS)
-            return try replay.schedule(source).requests
+            return .replay(try replay.schedule(source).requests)
         }
     }
 
@@ -214,11 +234,135 @@ public struct StudyRunner {
         }
     }
 
-    /// A site's request stream and its assignment to the site's servers (row, rack, server order).
-    public struct SiteTraffic: Sendable {
-        public var requests: [Request]
-        public var perServer: [[Int]]
-        public var inputs: [[String: String]]
+    /// A site's requests, routed to its servers, served a block of servers at a time.
+    ///
+    /// Routing needs the whole site stream, in order; holding it all would make memory grow with the site. So the
+    /// stream is regenerated (it is a pure function of the spec and the root seed) and routed once per block of
+    /// consecutive servers, keeping only that block's requests — at most about ``blockRequestBudget`` of them.
+    /// Which block a server falls in never changes what it receives. Servers are asked for in increasing order
+    /// within a shard; asking out of order only costs another pass.
+    public final class SiteTraffic: @unchecked Sendable {
+        // @unchecked: used by one thread at a time (a shard's compute thread); nothing is shared across threads.
+        /// The most requests one block holds (about 60 bytes each).
+        public nonisolated(unsafe) static var blockRequestBudget = 4_000_000
+
+        let source: RequestSource
+        let router: SiteRouter
+        public let servers: Int
+        public let inputs: [[String: String]]
+        /// Servers per block.
+        public let blockServers: Int
+        private var block = -1
+        private var requests: [Request] = []
+        private var perServer: [[Int32]] = []
+        private var counted: (requests: Int, inputTokens: Int, outputTokens: Int)?
+        /// Passes over the site stream so far (for the benchmark).
+        public private(set) var passes = 0
+
+        init(source: RequestSource, router: SiteRouter, servers: Int, inputs: [[String: String]]) {
+            self.source = source
+            self.router = router
+            self.servers = servers
+            self.inputs = inputs
+            let perServer = Swift.max(source.expectedCount / Double(Swift.max(servers, 1)), 1e-9)
+            blockServers = Swift.max(1, Swift.min(servers, Int((Double(Self.blockRequestBudget) / (perServer * 1.2)).rounded(.down))))
+        }
+
+        /// The site's requests and prompt and output tokens (one pass over the stream, if none was made yet).
+        public func totals() -> (requests: Int, inputTokens: Int, outputTokens: Int) {
+            if counted == nil { load(block: -1) }
+            return counted!
+        }
+
+        /// The requests routed to server `index` (in the site's row, rack, server order), in arrival order.
+        public func requests(forServer index: Int) -> [Request] {
+            let b = index / blockServers
+            if b != block { load(block: b) }
+            return perServer[index - b * blockServers].map { requests[Int($0)] }
+        }
+
+        /// One pass: route every request; keep block `b`'s (none for b < 0) and count the totals.
+        private func load(block b: Int) {
+            passes += 1
+            let lo = b < 0 ? 0 : b * blockServers
+            let hi = b < 0 ? 0 : Swift.min(servers, lo + blockServers)
+            requests = []
+            perServer = [[Int32]](repeating: [], count: hi - lo)
+            var router = self.router
+            var n = 0
+            var inTokens = 0
+            var outTokens = 0
+            func take(_ r: Request) {
+                n += 1
+                inTokens += r.inputTokens
+                outTokens += r.outputTokens
+                let s = router.route(r)
+                if s >= lo && s < hi {
+                    perServer[s - lo].append(Int32(requests.count))
+                    requests.append(r)
+                }
+            }
+            switch source {
+            case .generated(var stream, _):
+                while let r = stream.next() { take(r) }
+            case .replay(let all):
+                for r in all { take(r) }
+            }
+            counted = (n, inTokens, outTokens)
+            block = b
+        }
+    }
+
+    /// Assigns each request of a site's stream, in order, to one of its servers (in row, rack, server order).
+    ///
+    /// uniform: a seeded draw per request; round-robin: in turn; join-shortest-queue: the server with the fewest
+    /// requests in flight, where a request stays in flight for its unloaded service time on that server's
+    /// configuration (prefill at the 2048-token chunk rate, then one batch-1 decode iteration per output token);
+    /// ties go to the lowest index.
+    struct SiteRouter {
+        enum Rule {
+            case uniform(Xoshiro256StarStar)
+            case roundRobin
+            case joinShortestQueue(prefillPerToken: [Double], decodePerToken: [Double])
+        }
+        var rule: Rule
+        let servers: Int
+        var count = 0
+        var inFlight: [Int] = []
+        var departures: [Heap<Double>] = []
+
+        mutating func route(_ r: Request) -> Int {
+            defer { count += 1 }
+            switch rule {
+            case .roundRobin:
+                return count % servers
+            case .uniform(var rng):
+                let s = Int(rng.nextBounded(UInt64(servers)))
+                rule = .uniform(rng)
+                return s
+            case .joinShortestQueue(let prefill, let decode):
+                if inFlight.isEmpty {
+                    inFlight = [Int](repeating: 0, count: servers)
+                    departures = (0..<servers).map { _ in Heap() }
+                }
+                var best = 0
+                var bestCount = Int.max
+                for s in 0..<servers {
+                    while let d = departures[s].min, d <= r.arrivalS {
+                        _ = departures[s].removeMin()
+                        inFlight[s] -= 1
+                    }
+                    if inFlight[s] < bestCount {
+                        bestCount = inFlight[s]
+                        best = s
+                    }
+                }
+                let service = Double(r.executedInputTokens) * prefill[best] + Double(r.outputTokens) * decode[best]
+                departures[best].insert(r.arrivalS + service)
+                inFlight[best] += 1
+                return best
+            }
+        }
     }
 
     /// One shard's work: every server of one row of one site, folded into its racks and the row.
@@ -265,13 +409,10 @@ public struct StudyRunner {
     public func siteTraffic(_ siteIndex: Int) throws -> SiteTraffic {
         let site = spec.sites[siteIndex]
         var inputs: [[String: String]] = []
-        let requests = try traffic(site, inputs: &inputs)
+        let source = try trafficSource(site, inputs: &inputs)
         let racks = site.rows.flatMap { $0.racks }
         let n = racks.reduce(0) { $0 + $1.servers }
-        let assignment = try route(site, requests: requests, racks: racks, servers: n)
-        var perServer = [[Int]](repeating: [], count: n)
-        for (i, s) in assignment.enumerated() { perServer[Int(s)].append(i) }
-        return SiteTraffic(requests: requests, perServer: perServer, inputs: inputs)
+        return SiteTraffic(source: source, router: try router(site, racks: racks, servers: n), servers: n, inputs: inputs)
     }
 
     /// One rack's result at the native bin: what a rack-group shard sends back, and what rows fold.
@@ -415,7 +556,7 @@ public struct StudyRunner {
         let acc = RackAccumulator(bins: nb, caps: caps.count)
         var served = 0
         for _ in 0..<rack.servers {
-            let mine = traffic.perServer[serverIndex].map { traffic.requests[$0] }
+            let mine = traffic.requests(forServer: serverIndex)
             let seed = SeedDerivation.derive(root: spec.seed, stream: "fluctuation/\(site.name)", index: UInt64(serverIndex))
             let sink = ServerSink(
                 acc: acc, idleW: rack.nonGpuIdleW, perUtilW: rack.nonGpuPerUtilW, tp: Double(rack.tp),
@@ -456,72 +597,144 @@ public struct StudyRunner {
     public func merge(_ partials: [RowPartial], traffic totals: [(requests: Int, inputTokens: Int, outputTokens: Int)])
         -> StudyResult
     {
-        let ordered = partials.sorted { ($0.site, $0.row) < ($1.site, $1.row) }
-        var inputs: [[String: String]] = [["role": "study", "path": spec.file, "sha256": (try? Checksum.sha256(file: spec.file)) ?? ""]]
-        for p in ordered {
-            for i in p.inputs where !inputs.contains(where: { $0["path"] == i["path"] }) { inputs.append(i) }
-        }
-        let nb = bins
-        let caps = spec.powerCapsW
+        var merger = StudyMerger(runner: self)
+        for p in partials.sorted(by: { ($0.site, $0.row) < ($1.site, $1.row) }) { merger.add(p) }
+        return merger.finish(traffic: totals)
+    }
+
+    /// Folds rows into their site, and sites into the region, as rows arrive in spec order — holding only each
+    /// site's sums and the series the outputs need, never the rows' 250 ms arrays, so memory does not grow with
+    /// the number of rows.
+    public struct StudyMerger {
+        /// At most this many racks' 1 s traces are kept per site for the oversubscription draws (evenly spaced in
+        /// rack order; every rack when the site has fewer). Every rack still counts in the 1 s diversity figures.
+        public static let rackPoolSize = 64
+
+        let runner: StudyRunner
         var results: [SiteResult] = []
-        var region = [Double](repeating: 0, count: nb)
-        for (si, site) in spec.sites.enumerated() {
-            let rows = ordered.filter { $0.site == si }
-            var siteGpu = [Double](repeating: 0, count: nb)
-            var siteIt = [Double](repeating: 0, count: nb)
-            var siteFlat = [Double](repeating: 0, count: nb)
-            var siteCapped = caps.map { _ in [Double](repeating: 0, count: nb) }
-            var clipped = [Double](repeating: 0, count: caps.count)
-            var delayed = [Double](repeating: 0, count: caps.count)
-            var rowSeries: [[Series]] = spec.rowResolutions.map { _ in [] }
-            var rackSeries: [[Series]] = spec.rackResolutions.map { _ in [] }
-            var racks1s: [[Double]] = []
+        var region: [Double]
+        var inputs: [[String: String]]
+        var site: Accumulator?
+
+        struct Accumulator {
+            var index: Int
+            var nextRow = 0
+            var gpu: [Double]
+            var it: [Double]
+            var flat: [Double]
+            var capped: [[Double]]
+            var clipped: [Double]
+            var delayed: [Double]
+            var rowSeries: [[Series]]
+            var rackSeries: [[Series]]
+            var pool: [[Double]] = []
+            var poolIndices: Set<Int>
+            var rackPeaks1s: [Double] = []
+            var it1sFromRacks: [Double] = []
+            var racksSeen = 0
             var rackNameplate: [Double] = []
             var violations: Set<String> = []
             var served = 0
-            for p in rows {
-                for k in 0..<nb {
-                    siteGpu[k] += p.gpu[k]
-                    siteIt[k] += p.it[k]
-                    siteFlat[k] += p.flat[k]
-                }
-                for c in 0..<caps.count {
-                    for k in 0..<nb { siteCapped[c][k] += p.capped[c][k] }
-                    clipped[c] += p.clippedWh[c]
-                    delayed[c] += p.tokensDelayed[c]
-                }
-                for (j, res) in spec.rowResolutions.enumerated() {
-                    rowSeries[j].append(Series(resolutionS: res, watts: Self.downsample(p.it, res)))
-                }
-                for (j, res) in spec.rackResolutions.enumerated() {
-                    rackSeries[j] += p.rackSeries[j].map { Series(resolutionS: res, watts: $0) }
-                }
-                racks1s += p.racks1s
-                rackNameplate += p.rackNameplateW
-                served += p.served
-                for v in p.violations { violations.insert(v) }
+        }
+
+        public init(runner: StudyRunner) {
+            self.runner = runner
+            region = [Double](repeating: 0, count: runner.bins)
+            inputs = [["role": "study", "path": runner.spec.file, "sha256": (try? Checksum.sha256(file: runner.spec.file)) ?? ""]]
+        }
+
+        func fresh(_ si: Int) -> Accumulator {
+            let nb = runner.bins
+            let caps = runner.spec.powerCapsW.count
+            let m = runner.spec.sites[si].rows.reduce(0) { $0 + $1.racks.count }
+            let k = StudyMerger.rackPoolSize
+            let pool = m <= k ? Set(0..<m) : Set((0..<k).map { $0 * m / k })
+            return Accumulator(
+                index: si, gpu: [Double](repeating: 0, count: nb), it: [Double](repeating: 0, count: nb),
+                flat: [Double](repeating: 0, count: nb), capped: (0..<caps).map { _ in [Double](repeating: 0, count: nb) },
+                clipped: [Double](repeating: 0, count: caps), delayed: [Double](repeating: 0, count: caps),
+                rowSeries: runner.spec.rowResolutions.map { _ in [] }, rackSeries: runner.spec.rackResolutions.map { _ in [] },
+                poolIndices: pool)
+        }
+
+        /// Adds the next row; rows must come in spec order (sites, then rows), each exactly once.
+        public mutating func add(_ p: RowPartial) {
+            if site == nil || site!.index != p.site {
+                if site != nil { closeSite() }
+                while results.count < p.site { site = fresh(results.count); closeSite() }
+                site = fresh(p.site)
             }
-            let facility = facilityPower(site, it: siteIt)
-            for k in 0..<nb { region[k] += facility[k] }
-            let t = si < totals.count ? totals[si] : (0, 0, 0)
+            precondition(site!.nextRow == p.row, "rows merge in spec order")
+            let nb = runner.bins
+            for i in p.inputs where !inputs.contains(where: { $0["path"] == i["path"] }) { inputs.append(i) }
+            var a = site!
+            site = nil
+            for k in 0..<nb {
+                a.gpu[k] += p.gpu[k]
+                a.it[k] += p.it[k]
+                a.flat[k] += p.flat[k]
+            }
+            for c in 0..<a.capped.count {
+                for k in 0..<nb { a.capped[c][k] += p.capped[c][k] }
+                a.clipped[c] += p.clippedWh[c]
+                a.delayed[c] += p.tokensDelayed[c]
+            }
+            for (j, res) in runner.spec.rowResolutions.enumerated() {
+                a.rowSeries[j].append(Series(resolutionS: res, watts: StudyRunner.downsample(p.it, res)))
+            }
+            for (j, res) in runner.spec.rackResolutions.enumerated() {
+                a.rackSeries[j] += p.rackSeries[j].map { Series(resolutionS: res, watts: $0) }
+            }
+            for r in p.racks1s {
+                if a.it1sFromRacks.isEmpty { a.it1sFromRacks = [Double](repeating: 0, count: r.count) }
+                for k in 0..<Swift.min(r.count, a.it1sFromRacks.count) { a.it1sFromRacks[k] += r[k] }
+                a.rackPeaks1s.append(r.max() ?? 0)
+                if a.poolIndices.contains(a.racksSeen) { a.pool.append(r) }
+                a.racksSeen += 1
+            }
+            a.rackNameplate += p.rackNameplateW
+            a.served += p.served
+            for v in p.violations { a.violations.insert(v) }
+            a.nextRow += 1
+            site = a
+        }
+
+        mutating func closeSite() {
+            guard let a = site else { return }
+            site = nil
+            let si = a.index
+            let s = runner.spec.sites[si]
+            let res = runner.spec.siteResolutions
+            let facility = runner.facilityPower(s, it: a.it)
+            for k in 0..<region.count { region[k] += facility[k] }
             results.append(
                 SiteResult(
-                    name: site.name, rowNames: site.rows.map(\.name),
-                    rackNames: site.rows.flatMap { r in r.racks.map { "\(r.name)/\($0.name)" } },
-                    gpu: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteGpu, $0)) },
-                    it: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(siteIt, $0)) },
-                    facility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(facility, $0)) },
-                    rows: rowSeries, racks: rackSeries, racks1s: racks1s, flatStateITNative: siteFlat,
-                    cappedITNative: siteCapped, capClippedEnergyWh: clipped, capTokensDelayed: delayed, itNative: siteIt,
-                    nameplateITW: rackNameplate.reduce(0, +), rackNameplateITW: rackNameplate,
-                    servers: site.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }, requests: t.0,
-                    inputTokens: t.1, outputTokens: t.2, servedRequests: served, supportViolations: violations.sorted(),
+                    name: s.name, rowNames: s.rows.map(\.name),
+                    rackNames: s.rows.flatMap { r in r.racks.map { "\(r.name)/\($0.name)" } },
+                    gpu: res.map { Series(resolutionS: $0, watts: StudyRunner.downsample(a.gpu, $0)) },
+                    it: res.map { Series(resolutionS: $0, watts: StudyRunner.downsample(a.it, $0)) },
+                    facility: res.map { Series(resolutionS: $0, watts: StudyRunner.downsample(facility, $0)) },
+                    rows: a.rowSeries, racks: a.rackSeries, racks1s: a.pool, rackPeaks1sW: a.rackPeaks1s,
+                    it1sFromRacks: a.it1sFromRacks, flatStateITNative: a.flat,
+                    cappedITNative: a.capped, capClippedEnergyWh: a.clipped, capTokensDelayed: a.delayed, itNative: a.it,
+                    nameplateITW: a.rackNameplate.reduce(0, +), rackNameplateITW: a.rackNameplate,
+                    servers: s.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }, requests: 0,
+                    inputTokens: 0, outputTokens: 0, servedRequests: a.served, supportViolations: a.violations.sorted(),
                     facilityNative: facility))
         }
-        return StudyResult(
-            spec: spec, sites: results,
-            regionFacility: spec.siteResolutions.map { Series(resolutionS: $0, watts: Self.downsample(region, $0)) },
-            inputs: inputs)
+
+        /// Closes the last site and returns the study result, with each site's traffic totals.
+        public mutating func finish(traffic totals: [(requests: Int, inputTokens: Int, outputTokens: Int)]) -> StudyResult {
+            closeSite()
+            while results.count < runner.spec.sites.count { site = fresh(results.count); closeSite() }
+            for i in results.indices where i < totals.count {
+                (results[i].requests, results[i].inputTokens, results[i].outputTokens) = totals[i]
+            }
+            return StudyResult(
+                spec: runner.spec, sites: results,
+                regionFacility: runner.spec.siteResolutions.map { Series(resolutionS: $0, watts: StudyRunner.downsample(region, $0)) },
+                inputs: inputs)
+        }
     }
 
     /// Facility power: IT × the PUE of each bin's local hour.
@@ -582,33 +795,26 @@ public struct StudyRunner {
 
     /// Runs every shard in this process, then merges: the single-process study.
     public func run() throws -> StudyResult {
-        var partials: [RowPartial] = []
+        var merger = StudyMerger(runner: self)
         var totals: [(requests: Int, inputTokens: Int, outputTokens: Int)] = []
         var trafficInputs: [[String: String]] = []
         for si in spec.sites.indices {
             let t = try siteTraffic(si)
             trafficInputs += t.inputs
-            totals.append((t.requests.count, t.requests.reduce(0) { $0 + $1.inputTokens }, t.requests.reduce(0) { $0 + $1.outputTokens }))
-            for ri in spec.sites[si].rows.indices { partials.append(try runRow(site: si, row: ri, traffic: t)) }
+            for ri in spec.sites[si].rows.indices { merger.add(try runRow(site: si, row: ri, traffic: t)) }
+            totals.append(t.totals())
         }
-        var result = merge(partials, traffic: totals)
+        var result = merger.finish(traffic: totals)
         for i in trafficInputs where !result.inputs.contains(where: { $0["path"] == i["path"] }) { result.inputs.append(i) }
         return result
     }
 
-    /// Assigns each request to one of the site's `servers` (in row, rack, server order).
-    ///
-    /// uniform: a seeded draw per request; round-robin: in turn; join-shortest-queue: the server with the fewest
-    /// requests in flight, where a request stays in flight for its unloaded service time on that server's
-    /// configuration (prefill at the 2048-token chunk rate, then one batch-1 decode iteration per output token);
-    /// ties go to the lowest index.
-    func route(_ site: SiteSpec, requests: [Request], racks: [RackSpec], servers n: Int) throws -> [Int32] {
-        var assignment = [Int32](repeating: 0, count: requests.count)
+    /// The site's routing rule, with the per-server service-time constants join-shortest-queue needs.
+    func router(_ site: SiteSpec, racks: [RackSpec], servers n: Int) throws -> SiteRouter {
         switch site.traffic.routing {
         case "round-robin":
-            for i in 0..<requests.count { assignment[i] = Int32(i % n) }
+            return SiteRouter(rule: .roundRobin, servers: n)
         case "join-shortest-queue":
-            // Per-server service-time constants.
             var prefillPerToken: [Double] = []
             var decodePerToken: [Double] = []
             var cache: [String: (Double, Double)] = [:]
@@ -631,31 +837,11 @@ public struct StudyRunner {
                     decodePerToken.append(cache[key]!.1)
                 }
             }
-            var inFlight = [Int](repeating: 0, count: n)
-            var departures: [Heap<Double>] = (0..<n).map { _ in Heap() }
-            for (i, r) in requests.enumerated() {
-                var best = 0
-                var bestCount = Int.max
-                for s in 0..<n {
-                    while let d = departures[s].min, d <= r.arrivalS {
-                        _ = departures[s].removeMin()
-                        inFlight[s] -= 1
-                    }
-                    if inFlight[s] < bestCount {
-                        bestCount = inFlight[s]
-                        best = s
-                    }
-                }
-                assignment[i] = Int32(best)
-                let service = Double(r.executedInputTokens) * prefillPerToken[best] + Double(r.outputTokens) * decodePerToken[best]
-                departures[best].insert(r.arrivalS + service)
-                inFlight[best] += 1
-            }
+            return SiteRouter(rule: .joinShortestQueue(prefillPerToken: prefillPerToken, decodePerToken: decodePerToken), servers: n)
         default:
-            var rng = Xoshiro256StarStar(seed: SeedDerivation.derive(root: spec.seed, stream: "routing/" + site.name))
-            for i in 0..<requests.count { assignment[i] = Int32(rng.nextBounded(UInt64(n))) }
+            let rng = Xoshiro256StarStar(seed: SeedDerivation.derive(root: spec.seed, stream: "routing/" + site.name))
+            return SiteRouter(rule: .uniform(rng), servers: n)
         }
-        return assignment
     }
 
     /// Means of consecutive native bins covering `resolutionS` each (a trailing partial interval is the mean of

@@ -147,3 +147,63 @@ public enum TimeVaryingArrivals {
         }
     }
 }
+
+extension TimeVaryingArrivals {
+    /// The requests of ``schedule(profile:durationS:burstiness:tokens:seed:)``, one at a time and in the same order,
+    /// without holding them: a site's stream can be regenerated and filtered in constant memory.
+    public struct Stream {
+        let profile: RateProfile
+        let durationS: Double
+        let burstiness: Double
+        let tokens: JointTokenHistogram
+        let peak: Double
+        let scale: Double
+        var arrivals: Xoshiro256StarStar
+        var lengths: Xoshiro256StarStar
+        var t = 0.0
+        var index = 0
+        var done = false
+
+        public init(
+            profile: RateProfile, durationS: Double, burstiness: Double = 1, tokens: JointTokenHistogram, seed: UInt64
+        ) throws(WorkloadError) {
+            guard durationS > 0 && durationS.isFinite else {
+                throw WorkloadError("time-varying arrivals: duration must be > 0 s, got \(durationS)")
+            }
+            guard burstiness > 0 && burstiness.isFinite else {
+                throw WorkloadError(
+                    "time-varying arrivals: burstiness must be > 0 (1 = Poisson, < 1 bursty, > 1 smooth), got \(burstiness)"
+                )
+            }
+            self.profile = profile
+            self.durationS = durationS
+            self.burstiness = burstiness
+            self.tokens = tokens
+            peak = profile.maxRatePerS
+            scale = 1 / (peak * burstiness)
+            arrivals = Xoshiro256StarStar(seed: SeedDerivation.derive(root: seed, stream: "arrivals"))
+            lengths = Xoshiro256StarStar(seed: SeedDerivation.derive(root: seed, stream: "tokens"))
+            done = !(peak > 0)
+        }
+
+        /// The next request, or nil at the end of the duration.
+        public mutating func next() -> Request? {
+            guard !done else { return nil }
+            while true {
+                t +=
+                    burstiness == 1
+                    ? Sampling.exponential(mean: 1 / peak, using: &arrivals)
+                    : Sampling.gamma(shape: burstiness, scale: scale, using: &arrivals)
+                if t >= durationS {
+                    done = true
+                    return nil
+                }
+                if arrivals.nextUnitDouble() * peak < profile.rate(atS: t) {
+                    let (input, output) = tokens.sample(using: &lengths)
+                    defer { index += 1 }
+                    return Request(id: ScheduleReader.defaultID(index), arrivalS: t, inputTokens: input, outputTokens: output)
+                }
+            }
+        }
+    }
+}

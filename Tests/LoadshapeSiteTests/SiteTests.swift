@@ -3,6 +3,7 @@ import LoadshapeCore
 import LoadshapeIO
 import LoadshapeSite
 import LoadshapeTesting
+import LoadshapeWorkload
 import Testing
 
 enum SiteFixtures {
@@ -132,6 +133,60 @@ enum SiteFixtures {
 @Suite struct ShardingTests {
     /// Each shard computed from independently recomputed traffic (as a separate worker would), merged in any
     /// arrival order, gives the single-process result bit for bit.
+    @Test(arguments: ["uniform", "round-robin", "join-shortest-queue"])
+    func servingTrafficABlockOfServersAtATimeChangesNothing(routing: String) throws {
+        // The site's stream is regenerated and routed once per block of servers; the block size is a memory
+        // budget, never a result.
+        let text = SiteFixtures.spec(duration: "10m", sites: SiteFixtures.site(name: "a").replacingOccurrences(of: "routing: uniform", with: "routing: \(routing)"))
+        let spec = try StudySpec.parse(text, file: "spec.yaml")
+        let runner = StudyRunner(spec: spec, catalog: SiteFixtures.catalog)
+        let whole = try runner.siteTraffic(0)
+        #expect(whole.blockServers == whole.servers)
+        let saved = StudyRunner.SiteTraffic.blockRequestBudget
+        defer { StudyRunner.SiteTraffic.blockRequestBudget = saved }
+        StudyRunner.SiteTraffic.blockRequestBudget = 400
+        let blocks = try runner.siteTraffic(0)
+        #expect(blocks.blockServers < blocks.servers && blocks.blockServers >= 1)
+        var total = 0
+        for i in 0..<whole.servers {
+            let a = whole.requests(forServer: i)
+            #expect(a == blocks.requests(forServer: i), "server \(i)")
+            total += a.count
+        }
+        #expect(total == whole.totals().requests && whole.totals() == blocks.totals())
+        #expect(blocks.passes > 1)
+        let small = try runner.run()
+        StudyRunner.SiteTraffic.blockRequestBudget = saved
+        let big = try runner.run()
+        #expect(small.sites[0].itNative == big.sites[0].itNative)
+        #expect(small.sites[0].racks1s == big.sites[0].racks1s)
+    }
+
+    @Test func theStreamedScheduleIsTheScheduleOneRequestAtATime() throws {
+        let profile = try WorkloadProfile.load(path: SiteFixtures.catalog.root + "/workloads/azure-conv-2023.json")
+        let rates = try RateProfile(intervalS: 60, ratesPerS: [1, 3, 0.5, 2, 4]).scaled(toMean: 2)
+        for burstiness in [1.0, 0.5] {
+            let all = try TimeVaryingArrivals.schedule(profile: rates, durationS: 300, burstiness: burstiness, tokens: profile.tokens, seed: 9)
+            var stream = try TimeVaryingArrivals.Stream(profile: rates, durationS: 300, burstiness: burstiness, tokens: profile.tokens, seed: 9)
+            var streamed: [Request] = []
+            while let r = stream.next() { streamed.append(r) }
+            #expect(all.count > 100)
+            #expect(all == streamed)
+        }
+    }
+
+    @Test func aSiteWithManyRacksKeepsAnEvenlySpacedPoolOfRackTracesAndEveryRacksPeak() throws {
+        var site = SiteFixtures.site(name: "big")
+        site.replaceSubrange(site.range(of: "count: 2\n")!, with: "count: 40\n")  // 40 rows of 2 racks
+        let spec = try StudySpec.parse(SiteFixtures.spec(duration: "2m", sites: site), file: "spec.yaml")
+        let racks = spec.sites[0].rows.reduce(0) { $0 + $1.racks.count }
+        #expect(racks > StudyRunner.StudyMerger.rackPoolSize)
+        let r = try StudyRunner(spec: spec, catalog: SiteFixtures.catalog).run()
+        #expect(r.sites[0].racks1s.count == StudyRunner.StudyMerger.rackPoolSize)
+        #expect(r.sites[0].rackPeaks1sW.count == racks)
+        #expect(r.sites[0].it1sFromRacks.count == 120)
+    }
+
     @Test func shardsMergedInAnyOrderEqualTheSingleProcessRun() throws {
         let sites = SiteFixtures.site(name: "east", tz: "America/New_York") + "\n"
             + SiteFixtures.site(name: "west", tz: "America/Los_Angeles", rate: 2)
@@ -142,8 +197,7 @@ enum SiteFixtures {
         var partials: [StudyRunner.RowPartial] = []
         var totals: [(requests: Int, inputTokens: Int, outputTokens: Int)] = []
         for si in spec.sites.indices {
-            let t = try runner.siteTraffic(si)
-            totals.append((t.requests.count, t.requests.reduce(0) { $0 + $1.inputTokens }, t.requests.reduce(0) { $0 + $1.outputTokens }))
+            totals.append(try runner.siteTraffic(si).totals())
         }
         for shard in runner.shards.reversed() {
             let fresh = try runner.siteTraffic(shard.site)
