@@ -6,109 +6,154 @@ import LoadshapeIO
 import LoadshapeSite
 import LoadshapeWorkload
 
-/// `loadshape bench`: engine speed and memory, as figures (not assertions).
+/// `loadshape bench`: the benchmark suite — speed and peak memory as printed figures, never assertions.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the serving + power engine: simulated server-seconds per wall-second and peak memory.",
+        abstract: "Benchmark the engine, site runs and cluster runs: wall time, throughput and peak memory.",
         discussion: """
-            Runs llama-3-70b on A100 at TP8 through the serving model, ledger and
-            power surface, streaming bins into a summing sink (no files), and prints
-            wall time, simulated seconds per wall second, microseconds per engine
-            iteration and the process's peak resident memory.
+            Each case runs in its own child process (so each peak resident memory is its own) and prints one
+            table row. The default is the engine suite: one server through the serving model, ledger and power
+            surface, streaming bins into a summing sink (no files) — llama-3-70b on A100 at TP8 and llama-3-8b on
+            H100 at TP1, each at 0.5, 2 and 8 req/s for an hour, and a 70B server-day at 1 req/s.
 
             Examples:
-              loadshape bench            2 req/s for 1 h, then 1 req/s for 1 day
-              loadshape bench --quick    the hour only
-              loadshape bench --site     also the default 240-server site-day
-              loadshape bench --cluster  the default site-day and a 2,400-server site-day on 1, 2 and 4
-                                         local workers: wall time, scale-out, coordinator CPU, bytes per shard
+              loadshape bench                 the engine suite
+              loadshape bench --quick         one engine case
+              loadshape bench --site          + the default 240-server site-day, one process
+              loadshape bench --large         + the 10,000-server site-day at 1 s output, one process
+              loadshape bench --cluster       the default site-day and the 2,400-server site-day on 1, 2 and 4
+                                              local workers: wall time, scale-out, coordinator CPU, bytes per shard
+              loadshape bench --cluster --cluster-specs Configs/sites/bench-10k.yaml --workers 1,2,4
             Build with -c release for meaningful numbers:
-              swift run -c release loadshape bench
+              swift build -c release && .build/release/loadshape bench --site
+            docs/performance.md records the figures and the machine.
             """
     )
 
     @OptionGroup var config: ConfigOptions
-    @Flag(help: "Only the one-hour case.") var quick = false
-    @Flag(help: "Also the default site-day (240 servers; about a minute).") var site = false
+    @Flag(help: "Only one engine case (llama-3-70b A100 TP8 at 2 req/s for 1 h).") var quick = false
+    @Flag(help: "Also the default site-day (240 servers, one process).") var site = false
+    @Flag(help: "Also the 10,000-server site-day at 1 s output (Configs/sites/bench-10k.yaml, one process; tens of minutes).")
+    var large = false
     @Flag(help: "Cluster runs instead: each --cluster-specs spec on each --workers count of local worker processes.")
     var cluster = false
-    @Option(help: "Specs for --cluster (comma-separated; default: the paper site and the 2,400-server site).")
+    @Option(help: "Specs for --cluster (comma-separated; default: the paper site and Configs/sites/bench-2400.yaml).")
     var clusterSpecs: String?
     @Option(help: "Worker counts for --cluster (comma-separated).") var workers = "1,2,4"
+    @Option(help: .hidden) var runCase: String?
 
     func run() throws {
         let root = try ConfigLocator.locate(explicit: config.configs)
+        if let c = runCase { return try runOne(c, root: root) }
+        var cases: [String] = []
+        if cluster {
+            let specs = clusterSpecs.map { $0.split(separator: ",").map(String.init) }
+                ?? [root + "/sites/paper-site.yaml", root + "/sites/bench-2400.yaml"]
+            let counts = workers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw CLIError("--workers: comma-separated counts ≥ 1, e.g. 1,2,4") }
+            for s in specs { for n in counts { cases.append("cluster|\(s)|\(n)") } }
+        } else {
+            let engines = quick ? ["engine|llama-3-70b|A100|8|2|3600"]
+                : ["llama-3-70b|A100|8", "llama-3-8b|H100|1"].flatMap { m in ["0.5", "2", "8"].map { "engine|\(m)|\($0)|3600" } }
+                    + ["engine|llama-3-70b|A100|8|1|86400"]
+            cases += engines
+            if site { cases.append("site|\(root)/sites/paper-site.yaml") }
+            if large { cases.append("site|\(root)/sites/bench-10k.yaml") }
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        var header = ""
+        var firstWall: [String: (Double, Double)] = [:]
+        for c in cases {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["bench", "--run-case", c, "--configs", root]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw CLIError("bench case \(c) failed (status \(p.terminationStatus))") }
+            var lines = out.split(separator: "\n").map(String.init)
+            if c.hasPrefix("cluster|"), lines.count == 2 {
+                // Scale-out against the spec's first worker count.
+                let cells = lines[1].components(separatedBy: " | ")
+                if let wall = Double(cells[4]), let n = Double(cells[3]) {
+                    if firstWall[cells[0]] == nil { firstWall[cells[0]] = (wall, n) }
+                    let (w0, n0) = firstWall[cells[0]]!
+                    let speedup = w0 / wall
+                    lines[0] += " | speed-up | efficiency"
+                    lines[1] += " | \(Report.fmt(speedup, 2))× | \(Report.fmt(100 * speedup * n0 / n, 0))%"
+                }
+            }
+            if let h = lines.first, h != header {
+                print(h)
+                header = h
+            }
+            for l in lines.dropFirst() { print(l) }
+        }
+        if cluster {
+            print("(speed-up = wall time with the spec's first worker count / this one; efficiency = speed-up × first count / workers;")
+            print(" coordinator share = its CPU / (its CPU + the workers'); peak RSS: coordinator, and the largest worker)")
+        }
+    }
+
+    /// One case, in this (child) process: prints a header line and a row.
+    func runOne(_ c: String, root: String) throws {
+        let f = c.split(separator: "|").map(String.init)
         let catalog = try Catalog.load(root: root)
-        if cluster { return try runCluster(root: root, catalog: catalog) }
-        let resolved = try catalog.resolve(model: "llama-3-70b", gpu: "A100", tp: 8, allowUnsupported: false)
-        let pm = resolved.powerModel.record
-        let server = try ServerModel(
-            architecture: resolved.model.record, hardware: resolved.hardware.record, tp: 8, gpusPerNode: 8,
-            timing: pm.timing, engine: .vllmDefault, surface: pm.surface, noise: pm.noise)
-        var cases: [(String, Double, Double)] = [("llama-3-70b A100 TP8, 2 req/s, 1 h", 2, 3600)]
-        if !quick { cases.append(("llama-3-70b A100 TP8, 1 req/s, 24 h", 1, 86400)) }
-        print("case | requests | iterations | wall s | simulated s / wall s | µs / iteration | peak RSS MB")
-        for (name, rate, dur) in cases {
+        switch f.first {
+        case "engine" where f.count == 6:
+            guard let tp = Int(f[3]), let rate = Double(f[4]), let dur = Double(f[5]) else { throw CLIError("bad case \(c)") }
+            let resolved = try catalog.resolve(model: f[1], gpu: f[2], tp: tp, allowUnsupported: true)
+            let pm = resolved.powerModel.record
+            let server = try ServerModel(
+                architecture: resolved.model.record, hardware: resolved.hardware.record, tp: tp, gpusPerNode: tp,
+                timing: pm.timing, engine: .vllmDefault, surface: pm.surface, noise: pm.noise)
             let schedule = try ScheduleGenerator(ratePerS: rate, durationS: dur, seed: 7).generate()
             let t0 = Date()
             let r = try server.run(schedule, noiseSeed: 1, horizonBins: Int(dur / 0.25), sink: MeanSink())
             let wall = Date().timeIntervalSince(t0)
             let it = r.result.statistics.iterations
+            print("case | requests | iterations | wall s | simulated s / wall s | µs / iteration | peak RSS MB")
             print(
-                "\(name) | \(schedule.count) | \(it) | \(Report.fmt(wall, 3)) | \(Report.fmt(dur / wall, 0)) | "
-                    + "\(Report.fmt(wall / Double(it) * 1e6, 2)) | \(Report.fmt(peakRSSMegabytes(), 1))")
-        }
-        if site {
-            let spec = try StudySpec.load(path: root + "/sites/paper-site.yaml")
+                "\(f[1]) \(f[2]) TP\(tp), \(f[4]) req/s, \(Report.fmt(dur / 3600, 0)) h | \(schedule.count) | \(it) | \(Report.fmt(wall, 3)) | "
+                    + "\(Report.fmt(dur / wall, 0)) | \(Report.fmt(wall / Double(max(it, 1)) * 1e6, 2)) | \(Report.fmt(peakRSSMegabytes(), 1))")
+        case "site" where f.count == 2:
+            let spec = try StudySpec.load(path: f[1])
             let t0 = Date()
             let r = try StudyRunner(spec: spec, catalog: catalog).run()
             let wall = Date().timeIntervalSince(t0)
             let servers = r.sites.reduce(0) { $0 + $1.servers }
+            let requests = r.sites.reduce(0) { $0 + $1.requests }
+            print("site run (one process) | servers | requests | wall s | simulated server-s / wall s | peak RSS MB")
             print(
-                "default site-day: \(servers) servers, \(r.sites[0].requests) requests | wall \(Report.fmt(wall, 1)) s | "
-                    + "\(Report.fmt(Double(servers) * spec.durationS / wall, 0)) simulated server-s / wall s | peak RSS \(Report.fmt(peakRSSMegabytes(), 1)) MB")
-        }
-    }
-}
-
-extension Bench {
-    /// Runs each spec on 1, 2, 4 … local workers through the real coordinator and worker processes.
-    func runCluster(root: String, catalog: Catalog) throws {
-        let specs = clusterSpecs.map { $0.split(separator: ",").map(String.init) }
-            ?? [root + "/sites/paper-site.yaml", root + "/sites/bench-2400.yaml"]
-        let counts = workers.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else { throw CLIError("--workers: comma-separated counts ≥ 1, e.g. 1,2,4") }
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        print("spec | servers | shards | workers | wall s | speed-up | efficiency | coordinator CPU s | coordinator share of CPU | kB per shard | peak worker RSS MB")
-        for path in specs {
-            let study = try StudySpec.load(path: path)
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+                "\(URL(fileURLWithPath: f[1]).lastPathComponent) | \(servers) | \(requests) | \(Report.fmt(wall, 1)) | "
+                    + "\(Report.fmt(Double(servers) * spec.durationS / wall, 0)) | \(Report.fmt(peakRSSMegabytes(), 1))")
+        case "cluster" where f.count == 3:
+            guard let n = Int(f[2]) else { throw CLIError("bad case \(c)") }
+            let study = try StudySpec.load(path: f[1])
+            let text = try String(contentsOfFile: f[1], encoding: .utf8)
             let servers = study.sites.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } } }
-            var first: Double?
-            for n in counts {
-                let journal = NSTemporaryDirectory() + "loadshape-bench-\(getpid())-\(n)"
-                defer { try? FileManager.default.removeItem(atPath: journal) }
-                var c = Coordinator.Configuration(spec: study, specText: text, specPath: path, catalog: catalog, journal: journal)
-                c.spawnWorkers = n
-                c.executable = exe
-                c.quietWorkers = true
-                c.version = Loadshape.version
-                let (_, r) = try Coordinator(c).run { _ in }
-                if first == nil { first = r.wallS }
-                let speedup = first! / r.wallS
-                let efficiency = speedup / (Double(n) / Double(counts[0]))
-                let total = r.coordinatorCPUS + r.workerCPUS
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                let share = 100 * r.coordinatorCPUS / Swift.max(total, 1e-9)
-                let cells: [String] = [
-                    name, "\(servers)", "\(r.shards)", "\(n)", Report.fmt(r.wallS, 1), Report.fmt(speedup, 2) + "×",
-                    Report.fmt(100 * efficiency, 0) + "%", Report.fmt(r.coordinatorCPUS, 2), Report.fmt(share, 2) + "%",
-                    "\(r.bytesPerShard / 1000)", Report.fmt(childPeakRSSMegabytes(), 0),
-                ]
-                print(cells.joined(separator: " | "))
-            }
+            let journal = NSTemporaryDirectory() + "loadshape-bench-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: journal) }
+            var cfg = Coordinator.Configuration(spec: study, specText: text, specPath: f[1], catalog: catalog, journal: journal)
+            cfg.spawnWorkers = n
+            cfg.executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            cfg.quietWorkers = true
+            cfg.version = Loadshape.version
+            let (_, r) = try Coordinator(cfg).run { _ in }
+            let total = r.coordinatorCPUS + r.workerCPUS
+            let cells: [String] = [
+                URL(fileURLWithPath: f[1]).lastPathComponent, "\(servers)", "\(r.shards)", "\(n)", Report.fmt(r.wallS, 1),
+                Report.fmt(r.coordinatorCPUS, 2), Report.fmt(100 * r.coordinatorCPUS / Swift.max(total, 1e-9), 2) + "%",
+                Report.fmt(total, 1), "\(r.bytesPerShard / 1000)", Report.fmt(peakRSSMegabytes(), 0),
+                Report.fmt(childPeakRSSMegabytes(), 0),
+            ]
+            print("cluster run | servers | shards | workers | wall s | coordinator CPU s | coordinator share | total CPU s | kB per shard | coordinator RSS MB | worker RSS MB")
+            print(cells.joined(separator: " | "))
+        default:
+            throw CLIError("unknown bench case '\(c)'")
         }
-        print("(speed-up is against the first worker count; efficiency = speed-up / (workers / first count). Peak worker RSS is the largest of any worker so far.)")
     }
 }
 

@@ -244,7 +244,7 @@ public struct StudyRunner {
     public final class SiteTraffic: @unchecked Sendable {
         // @unchecked: used by one thread at a time (a shard's compute thread); nothing is shared across threads.
         /// The most requests one block holds (about 60 bytes each).
-        public nonisolated(unsafe) static var blockRequestBudget = 4_000_000
+        public nonisolated(unsafe) static var blockRequestBudget = 8_000_000
 
         let source: RequestSource
         let router: SiteRouter
