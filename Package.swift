@@ -85,12 +85,20 @@ let package = Package(
             dependencies: ["LoadshapeSite", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"],
             exclude: ["Golden"]
         ),
-        .testTarget(name: "LoadshapeClusterTests", dependencies: ["LoadshapeTesting"]),
+        .testTarget(
+            name: "LoadshapeClusterTests",
+            dependencies: ["LoadshapeCluster", "LoadshapeSite", "LoadshapeIO", "LoadshapeTransport", "LoadshapeTesting"],
+            exclude: ["Peers"]
+        ),
         .testTarget(name: "LoadshapeZeroMQTests", dependencies: ["LoadshapeZeroMQ", "LoadshapeTransport"]),
         .testTarget(name: "LoadshapeTransportTests", dependencies: ["LoadshapeTransport", "LoadshapeCore"]),
         .testTarget(
             name: "LoadshapeMeasuredTests",
             dependencies: ["LoadshapeMeasured", "LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload", "LoadshapeTesting"]
+        ),
+        .testTarget(
+            name: "LoadshapeReportTests",
+            dependencies: ["LoadshapeReport", "LoadshapeIO", "LoadshapeCore", "LoadshapeTesting"]
         ),
         .testTarget(
             name: "LoadshapeCommandsTests",

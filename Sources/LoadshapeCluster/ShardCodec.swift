@@ -7,6 +7,14 @@ public struct ShardResult: Sendable {
     public var rows: [StudyRunner.RowPartial]
     public var racks: [StudyRunner.RackPartial]
     public var totals: (requests: Int, inputTokens: Int, outputTokens: Int)
+
+    public init(
+        rows: [StudyRunner.RowPartial], racks: [StudyRunner.RackPartial], totals: (requests: Int, inputTokens: Int, outputTokens: Int)
+    ) {
+        self.rows = rows
+        self.racks = racks
+        self.totals = totals
+    }
 }
 
 /// Encodes a shard's partial aggregates as protocol series — arrays at the requested resolutions (rows: native

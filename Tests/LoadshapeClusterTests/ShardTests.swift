@@ -1,0 +1,101 @@
+import Foundation
+import LoadshapeCluster
+import LoadshapeIO
+import LoadshapeSite
+import LoadshapeTesting
+import LoadshapeTransport
+import Testing
+
+/// Shard plans, the shard codec and the journal, without processes.
+struct ShardTests {
+    static func runner() throws -> StudyRunner {
+        let spec = try StudySpec.parse(ClusterTests.spec.replacingOccurrences(of: "duration: 5m", with: "duration: 1m"), file: "spec.yaml")
+        return StudyRunner(spec: spec, catalog: try Catalog.load(root: TestPaths.configs), allowUnsupported: true)
+    }
+
+    @Test func plansNameTheirShardsAndSelectByNameOrPrefix() throws {
+        let spec = try Self.runner().spec
+        #expect(ShardPlan(spec: spec, size: .site).shards.map(\.name) == ["east", "west"])
+        let rows = ShardPlan(spec: spec, size: .row)
+        #expect(rows.shards.map(\.name) == ["east/row-01", "east/row-02", "east/row-03", "west/row-01", "west/row-02"])
+        let racks = ShardPlan(spec: spec, size: .racks(1))
+        #expect(racks.shards.count == 10)
+        #expect(racks.shards[1].name == "east/row-01/racks-2-2")
+        #expect(ShardPlan(spec: spec, size: .racks(3)).shards.map(\.name).first == "east/row-01/racks-1-2")
+        #expect(try rows.select(["west", "east/row-02"]) == [1, 3, 4])
+        #expect(try racks.select(["east/row-03"]) == [4, 5])
+        #expect(throws: ClusterFailure.self) { try rows.select(["north"]) }
+        #expect(ShardSize(parsing: "racks:0") == nil && ShardSize(parsing: "rack") == nil && ShardSize(parsing: "racks:4") == .racks(4))
+    }
+
+    @Test(arguments: [ShardSize.site, .row, .racks(1)])
+    func aShardsPartialRoundTripsAndEveryDefectIsNamed(size: ShardSize) throws {
+        let runner = try Self.runner()
+        let plan = ShardPlan(spec: runner.spec, size: size)
+        let shard = plan.shards[0]
+        let t = try runner.siteTraffic(shard.site)
+        var result = ShardResult(rows: [], racks: [], totals: t.totals())
+        switch shard.scope {
+        case .site(let s): for r in runner.spec.sites[s].rows.indices { result.rows.append(try runner.runRow(site: s, row: r, traffic: t)) }
+        case .row(let s, let r): result.rows = [try runner.runRow(site: s, row: r, traffic: t)]
+        case .racks(let s, let r, let range): result.racks = try runner.runRacks(site: s, row: r, racks: range, traffic: t)
+        }
+        let series = ShardCodec.series(result)
+        // Through the wire and back, bit for bit.
+        let frame = Message.partial(jobID: "j", shard: 0, attempt: 0, series: series).frame().encoded()
+        var decoder = FrameDecoder(maxPayload: 1 << 30)
+        decoder.append(frame)
+        guard case .partial(_, _, _, let back) = try Message.decode(try #require(try decoder.next())) else {
+            Issue.record("not a partial")
+            return
+        }
+        let decoded = try ShardCodec.decode(back, shard: shard, runner: runner)
+        #expect(ShardCodec.series(decoded) == series)
+
+        func rejects(_ s: [SeriesPayload], _ words: String) {
+            do {
+                _ = try ShardCodec.decode(s, shard: shard, runner: runner)
+                Issue.record("accepted a partial that \(words)")
+            } catch {
+                #expect("\(error)".contains(words), "\(error)")
+            }
+        }
+        rejects(Array(series.dropFirst()), "is missing")
+        rejects(series + [SeriesPayload(name: "bogus", resolutionS: 1, values: [1])], "unexpected series")
+        rejects(series + [series[0]], "appears twice")
+        var short = series
+        short[0].values.removeLast()
+        rejects(short, "values, expected")
+        var bad = series
+        let i = bad.firstIndex { $0.name == "totals" }!
+        bad[i].values[0] = 1.5
+        rejects(bad, "not counts")
+    }
+
+    @Test func theJournalKeepsShardsAcrossRestartsAndRefusesAnotherJob() throws {
+        let dir = TestPaths.temporaryDirectory() + "/journal"
+        let names = ["a", "b", "c"]
+        let j = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", resume: false)
+        let series = [SeriesPayload(name: "x", resolutionS: 1, values: [1, 2, .nan])]
+        try j.record(shard: 1, frame: Message.partial(jobID: "job-1", shard: 1, attempt: 0, series: series).frame().encoded())
+        try j.record(shard: 2, frame: Message.partial(jobID: "job-2", shard: 2, attempt: 0, series: series).frame().encoded())
+        let again = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", resume: true)
+        var problems: [String] = []
+        #expect(again.read(shard: 0) { problems.append($0) } == nil)
+        let got = try #require(again.read(shard: 1) { problems.append($0) })
+        #expect(got[0].values[0...1] == [1, 2] && got[0].values[2].isNaN)
+        #expect(again.read(shard: 2) { problems.append($0) } == nil)
+        #expect(problems.count == 1 && problems[0].contains("not this job's partial"))
+        // A torn file is a problem, not a crash.
+        try Data([0x4C, 0x53, 0x57]).write(to: URL(fileURLWithPath: dir + "/shard-000000.lswp"))
+        #expect(again.read(shard: 0) { problems.append($0) } == nil)
+        #expect(problems.count == 2 && problems[1].contains("truncated"))
+        // Another job's journal is refused; a fresh start clears it.
+        #expect(throws: ClusterFailure.self) { try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", resume: true) }
+        _ = try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", resume: false)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/shard-000001.lswp"))
+        #expect(throws: ClusterFailure.self) {
+            try Journal(directory: TestPaths.temporaryDirectory() + "/none", jobID: "x", shardNames: [], version: "t", resume: true)
+        }
+    }
+}
