@@ -8,6 +8,7 @@ import PackageDescription
 //     <- LoadshapeSite (site and region specs, traffic routing, streaming hierarchical aggregation, metrics)
 //   LoadshapeTransport (wire protocol codec; the cluster runtime will build on it)
 //     <- LoadshapeMeasured (readers of measured runs: nvidia-smi CSV, vLLM request logs, manifests)
+//   LoadshapeReport (the HTML report of any output folder; Core, IO, Workload)
 //     <- LoadshapeCommands (the CLI commands)  <- loadshape (thin executable)
 let package = Package(
     name: "Loadshape",
@@ -59,10 +60,13 @@ let package = Package(
         // The coordinator/worker wire protocol: messages and a versioned, checksummed binary codec (no sockets).
         .target(name: "LoadshapeTransport"),
         .target(name: "LoadshapeMeasured", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
+        // The HTML report: reads what the commands write and draws it as inline SVG (no JavaScript, no network).
+        .target(name: "LoadshapeReport", dependencies: ["LoadshapeCore", "LoadshapeIO", "LoadshapeWorkload"]),
         .target(
             name: "LoadshapeCommands",
             dependencies: [
                 "LoadshapeCore", "LoadshapeWorkload", "LoadshapeIO", "LoadshapeMeasured", "LoadshapeSite", "LoadshapeCluster",
+                "LoadshapeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -32,6 +32,8 @@ struct Cluster: ParsableCommand {
         @Option(help: "Seconds without a heartbeat after which a worker is lost and its shard re-dispatched.")
         var heartbeatTimeout = 10.0
         @Flag(help: "No progress log and no summary.") var quiet = false
+        @Flag(name: .customLong("report"), help: "Also write report.html (see `loadshape report --help`) into --out.")
+        var htmlReport = false
 
         func validate() throws {
             guard ShardSize(parsing: shard) != nil else { throw ValidationError("--shard must be site, row or racks:N (N ≥ 1), not '\(shard)'") }
@@ -67,6 +69,10 @@ struct Cluster: ParsableCommand {
                 print(Site.summary(result, doc: doc, wall: report.wallS, out: out))
                 print("  " + report.summary.replacingOccurrences(of: "\n", with: "\n  "))
                 print("  journal and report.json: \(c.journal)")
+            }
+            if htmlReport {
+                let details = try StudyDetailsFromSpec.build(study: c.spec, catalog: c.catalog)
+                try ReportCommand.afterRun(dir: out, details: details, configs: config.configs, quiet: quiet)
             }
         }
     }

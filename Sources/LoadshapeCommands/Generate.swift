@@ -29,6 +29,7 @@ struct Generate: ParsableCommand {
               loadshape generate --rate 0.5 --duration 6h --burstiness 0.25 --seed 7
               loadshape generate --output-tokens categorical:64@0.5,512@0.5
               loadshape generate --baseline flat-state --out splitwise/
+              loadshape generate --duration 6h --report     and run/report.html
 
             A schedule file is CSV (header arrival_s,input_tokens,output_tokens and
             optionally cached_prefix_tokens, request_id) or JSON (a list, or
@@ -76,6 +77,8 @@ struct Generate: ParsableCommand {
     var horizon: String?
     @Option(help: "Output directory.") var out = "run"
     @Flag(help: "No progress and no summary on the terminal.") var quiet = false
+    @Flag(help: "Also write report.html (figures of the outputs; see `loadshape report --help`) into --out.")
+    var report = false
 
     enum BaselineChoice: String, ExpressibleByArgument, CaseIterable {
         case nameplate, mean
@@ -219,6 +222,7 @@ struct Generate: ParsableCommand {
         if !quiet {
             print(Report.generateSummary(summary, resolved: resolved, method: method, requests: schedule.count, out: dir.path))
         }
+        if report { try ReportCommand.afterRun(dir: dir.path, configs: config.configs, quiet: quiet) }
     }
 
     var horizonBins: Int? {

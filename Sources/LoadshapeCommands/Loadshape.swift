@@ -24,7 +24,10 @@ public struct Loadshape: ParsableCommand {
             see docs/user-guide.md.
             """,
         version: version,
-        subcommands: [Generate.self, Site.self, Cluster.self, WorkerCommand.self, Keys.self, Fit.self, Validate.self, Bench.self]
+        subcommands: [
+            Generate.self, Site.self, Cluster.self, WorkerCommand.self, Keys.self, Fit.self, Validate.self, ReportCommand.self,
+            Bench.self,
+        ]
     )
 
     public init() {}

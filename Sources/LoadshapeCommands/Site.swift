@@ -28,6 +28,7 @@ struct Site: ParsableCommand {
             Examples:
               loadshape site                      the paper's 240-server site, one day
               loadshape site Configs/sites/region-example.yaml --out region/
+              loadshape site my-site.yaml --out my-site/ --report    and my-site/report.html
             """
     )
 
@@ -37,6 +38,8 @@ struct Site: ParsableCommand {
     @Flag(help: "Allow server configurations outside the power models' support (labelled).")
     var allowUnsupported = false
     @Flag(help: "No progress and no summary.") var quiet = false
+    @Flag(help: "Also write report.html (figures of every output; see `loadshape report --help`) into --out.")
+    var report = false
 
     func run() throws {
         do { try execute() } catch let e as IOError { throw CLIError(e.message) } catch let e as ModelError {
@@ -62,6 +65,11 @@ struct Site: ParsableCommand {
         progress.finish()
         let doc = try Self.writeOutputs(study: study, result: result, out: out)
         if !quiet { print(Self.summary(result, doc: doc, wall: Date().timeIntervalSince(t0), out: out)) }
+        if report {
+            try ReportCommand.afterRun(
+                dir: out, details: try StudyDetailsFromSpec.build(study: study, catalog: catalog), configs: config.configs,
+                quiet: quiet)
+        }
     }
 
 

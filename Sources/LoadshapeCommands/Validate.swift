@@ -24,6 +24,7 @@ struct Validate: ParsableCommand {
             Examples:
               loadshape validate RUN... --power-model qwen3-8b-a100-tp1
               loadshape validate RUN... --leave-one-out --out loo/
+              loadshape validate RUN... --out validation/ --report
             """
     )
 
@@ -37,7 +38,9 @@ struct Validate: ParsableCommand {
     @Option(help: "Output directory for validation.csv and validation.json.") var out = "validation"
     @Option(help: "Timing-fit budget for --leave-one-out.") var timingEvaluations = 600
     @Option(help: "Surface-fit tail weight for --leave-one-out (as in `loadshape fit`).") var tailWeight = 0.1
-    @Flag(help: "Only the medians table.") var quiet = false
+    @Flag(help: "Only the medians table, and no progress.") var quiet = false
+    @Flag(help: "Also write report.html (traces, CDFs and ACFs per run; see `loadshape report --help`) into --out.")
+    var report = false
 
     func run() throws {
         do { try execute() } catch let e as IOError { throw CLIError(e.message) } catch let e as ModelError {
@@ -128,6 +131,7 @@ struct Validate: ParsableCommand {
         }
         try dir.commit()
         print(Self.table(rows: rows, medians: medians, methods: methods, perRun: !quiet))
+        if report { try ReportCommand.afterRun(dir: dir.path, configs: config.configs, quiet: quiet) }
     }
 
     static func table(rows: [Row], medians: [String: [String: Double]], methods: [String], perRun: Bool) -> String {

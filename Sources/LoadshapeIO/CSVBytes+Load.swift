@@ -1,10 +1,9 @@
 import Foundation
-import LoadshapeIO
 import LoadshapeWorkload
 
 extension CSVBytes {
     /// The index of column `name` in `header`, or an error naming the file, the header line and what was found.
-    static func requireColumn(_ name: String, in header: [String], shown: [String], file: String, line: Int)
+    public static func requireColumn(_ name: String, in header: [String], shown: [String], file: String, line: Int)
         throws(IOError) -> Int
     {
         guard let i = header.firstIndex(of: name) else {
@@ -14,7 +13,7 @@ extension CSVBytes {
     }
 
     /// Reads a whole file, naming it in the error.
-    static func load(_ file: String) throws(IOError) -> CSVBytes {
+    public static func load(_ file: String) throws(IOError) -> CSVBytes {
         do {
             return CSVBytes(file: file, bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: file))))
         } catch {

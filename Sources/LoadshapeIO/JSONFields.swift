@@ -20,10 +20,32 @@ public struct JSONFields {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw IOError("\(file): not valid JSON (\(error.localizedDescription))")
+            throw syntaxError(error, data: data, file: file)
         }
         guard let o = root as? [String: Any] else { throw IOError("\(file): expected a JSON object at the top level") }
         return JSONFields(file: file, object: o)
+    }
+
+    /// A JSON syntax error as `file:line: not valid JSON (…)`, with the line and column of the character
+    /// Foundation names (its messages say "around character N", a 0-based UTF-8 offset), else `file: …`.
+    public static func syntaxError(_ error: any Error, data: Data, file: String) -> IOError {
+        let detail = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
+        if let r = detail.range(of: "character "),
+            let offset = Int(detail[r.upperBound...].prefix(while: { $0.isNumber }))
+        {
+            var line = 1
+            var column = 1
+            for b in data.prefix(offset) {
+                if b == 0x0A {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            }
+            return IOError("\(file):\(line): not valid JSON at column \(column) (\(detail))")
+        }
+        return IOError("\(file): not valid JSON (\(detail))")
     }
 
     public static func load(_ file: String) throws(IOError) -> JSONFields {
@@ -154,6 +176,28 @@ public struct JSONFields {
         used.insert(key)
         guard let o = v as? [String: Any] else { throw fail(key, "expected an object, got \(Self.show(v))") }
         return JSONFields(file: file, path: name(key), object: o)
+    }
+
+    /// A list of objects, each named `key[i]` in errors.
+    public mutating func objects(_ key: String) throws(IOError) -> [JSONFields] {
+        guard let v = object[key] else { throw fail(key, "missing (a list of objects is required)") }
+        used.insert(key)
+        guard let l = v as? [Any] else { throw fail(key, "expected a list of objects, got \(Self.show(v))") }
+        var out: [JSONFields] = []
+        for (i, e) in l.enumerated() {
+            guard let o = e as? [String: Any] else { throw fail("\(key)[\(i)]", "expected an object, got \(Self.show(e))") }
+            out.append(JSONFields(file: file, path: name("\(key)[\(i)]"), object: o))
+        }
+        return out
+    }
+
+    /// A string if present (nil when missing or null).
+    public mutating func optionalString(_ key: String) throws(IOError) -> String? {
+        guard has(key) else {
+            used.insert(key)
+            return nil
+        }
+        return try string(key)
     }
 
     public mutating func optionalObject(_ key: String) throws(IOError) -> JSONFields? {

@@ -35,6 +35,64 @@ public enum TestPaths {
         return ok
     }()
 
+    /// The `loadshape` executable built beside the running tests (whatever the scratch path), else
+    /// `.build/debug/loadshape`; nil when neither is there.
+    public static let builtBinary: String? = {
+        var candidates: [String] = []
+        for start in [CommandLine.arguments.first ?? "", Bundle.main.bundlePath, Bundle.main.executablePath ?? ""] where !start.isEmpty {
+            var url = URL(fileURLWithPath: start).resolvingSymlinksInPath()
+            for _ in 0..<4 {
+                url = url.deletingLastPathComponent()
+                candidates.append(url.appendingPathComponent("loadshape").path)
+            }
+        }
+        candidates.append(packageRoot + "/.build/debug/loadshape")
+        var isDir: ObjCBool = false
+        return candidates.first {
+            FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && !isDir.boolValue
+                && FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }()
+
+    /// Runs `binary` with `arguments` (stdin from /dev/null, stdout and stderr to pipes, not terminals) and
+    /// returns its exit status, stdout and stderr.
+    public static func run(
+        _ binary: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let d = directory { p.currentDirectoryURL = URL(fileURLWithPath: d) }
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        // Drain both pipes while the process runs, so a chatty child never blocks on a full pipe.
+        let outData = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        let reader = out.fileHandleForReading
+        DispatchQueue.global().async {
+            outData.data = reader.readDataToEndOfFile()
+            group.leave()
+        }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: outData.data, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Bytes handed from the reading thread to the caller: written once before `group.leave()`, read only after
+    /// `group.wait()`, so never touched by two threads at once.
+    final class DataBox: @unchecked Sendable {
+        var data = Data()
+    }
+
     /// A fresh temporary directory.
     public static func temporaryDirectory(_ name: String = "loadshape-test") -> String {
         let p = NSTemporaryDirectory() + "/\(name)-\(UUID().uuidString)"
