@@ -63,6 +63,8 @@ public struct StudyRunner {
     public var allowUnsupported: Bool
     /// Called once per server simulated (from the thread running the shard).
     public var progress: (() -> Void)?
+    /// The most requests of a site held at once (``SiteTraffic``): a memory budget, never a result.
+    public var blockRequestBudget = SiteTraffic.defaultBlockRequestBudget
 
     public init(spec: StudySpec, catalog: Catalog, allowUnsupported: Bool = false) {
         self.spec = spec
@@ -183,20 +185,36 @@ public struct StudyRunner {
 
     /// Accumulates one rack's GPU and IT power at the native bin.
     final class RackAccumulator {
-        var gpu: [Double]
-        var it: [Double]
-        var flat: [Double]
-        var capped: [[Double]]
-        var clippedWh: [Double]
-        var tokensDelayed: [Double]
+        // Raw buffers, not arrays: the per-bin adds run ~10⁸ times a site-day, and array properties of a class
+        // pay a dynamic exclusivity check and a uniqueness check on every write (callgrind: ~15% of a site run).
+        let bins: Int
+        let caps: Int
+        let gpu: UnsafeMutableBufferPointer<Double>
+        let it: UnsafeMutableBufferPointer<Double>
+        let flat: UnsafeMutableBufferPointer<Double>
+        /// Cap c's power at bin k is at `capped[c * bins + k]`.
+        let capped: UnsafeMutableBufferPointer<Double>
+        let clippedWh: UnsafeMutableBufferPointer<Double>
+        let tokensDelayed: UnsafeMutableBufferPointer<Double>
         init(bins: Int, caps: Int) {
-            gpu = [Double](repeating: 0, count: bins)
-            it = [Double](repeating: 0, count: bins)
-            flat = [Double](repeating: 0, count: bins)
-            capped = (0..<caps).map { _ in [Double](repeating: 0, count: bins) }
-            clippedWh = [Double](repeating: 0, count: caps)
-            tokensDelayed = [Double](repeating: 0, count: caps)
+            self.bins = bins
+            self.caps = caps
+            func zeros(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+                let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+                b.initialize(repeating: 0)
+                return b
+            }
+            gpu = zeros(bins)
+            it = zeros(bins)
+            flat = zeros(bins)
+            capped = zeros(bins * caps)
+            clippedWh = zeros(caps)
+            tokensDelayed = zeros(caps)
         }
+        deinit {
+            for b in [gpu, it, flat, capped, clippedWh, tokensDelayed] { b.deallocate() }
+        }
+        func cappedSeries() -> [[Double]] { (0..<caps).map { Array(capped[($0 * bins)..<(($0 + 1) * bins)]) } }
     }
 
     /// Folds one server's bins into its rack: GPU and IT power, the flat per-state baseline on the same bins, and
@@ -213,7 +231,7 @@ public struct StudyRunner {
         let caps: [Double]
         func consume(_ b: PowerBin) {
             let k = b.index
-            guard k < acc.gpu.count else { return }
+            guard k < acc.bins else { return }
             let nonGpu = idleW + perUtilW * b.busy
             acc.gpu[k] += b.nodeGpuW
             acc.it[k] += b.nodeGpuW + nonGpu
@@ -223,7 +241,7 @@ public struct StudyRunner {
             let unused = b.nodeGpuW - tp * b.gpuW
             for (c, cap) in caps.enumerated() {
                 let g = Swift.min(b.gpuW, cap)
-                acc.capped[c][k] += tp * g + unused + nonGpu
+                acc.capped[c * acc.bins + k] += tp * g + unused + nonGpu
                 if b.gpuW > cap {
                     acc.clippedWh[c] += tp * (b.gpuW - cap) * 0.25 / 3600
                     let dynamic = Swift.max(b.gpuW - gpuIdleW, 1e-9)
@@ -238,13 +256,13 @@ public struct StudyRunner {
     ///
     /// Routing needs the whole site stream, in order; holding it all would make memory grow with the site. So the
     /// stream is regenerated (it is a pure function of the spec and the root seed) and routed once per block of
-    /// consecutive servers, keeping only that block's requests — at most about ``blockRequestBudget`` of them.
+    /// consecutive servers, keeping only that block's requests — at most about the runner's `blockRequestBudget`.
     /// Which block a server falls in never changes what it receives. Servers are asked for in increasing order
     /// within a shard; asking out of order only costs another pass.
     public final class SiteTraffic: @unchecked Sendable {
         // @unchecked: used by one thread at a time (a shard's compute thread); nothing is shared across threads.
-        /// The most requests one block holds (about 60 bytes each).
-        public nonisolated(unsafe) static var blockRequestBudget = 8_000_000
+        /// The most requests one block holds by default (about 60 bytes each: ≈ 0.5 GB).
+        public static let defaultBlockRequestBudget = 8_000_000
 
         let source: RequestSource
         let router: SiteRouter
@@ -259,13 +277,13 @@ public struct StudyRunner {
         /// Passes over the site stream so far (for the benchmark).
         public private(set) var passes = 0
 
-        init(source: RequestSource, router: SiteRouter, servers: Int, inputs: [[String: String]]) {
+        init(source: RequestSource, router: SiteRouter, servers: Int, inputs: [[String: String]], budget: Int) {
             self.source = source
             self.router = router
             self.servers = servers
             self.inputs = inputs
             let perServer = Swift.max(source.expectedCount / Double(Swift.max(servers, 1)), 1e-9)
-            blockServers = Swift.max(1, Swift.min(servers, Int((Double(Self.blockRequestBudget) / (perServer * 1.2)).rounded(.down))))
+            blockServers = Swift.max(1, Swift.min(servers, Int((Double(budget) / (perServer * 1.2)).rounded(.down))))
         }
 
         /// The site's requests and prompt and output tokens (one pass over the stream, if none was made yet).
@@ -412,7 +430,9 @@ public struct StudyRunner {
         let source = try trafficSource(site, inputs: &inputs)
         let racks = site.rows.flatMap { $0.racks }
         let n = racks.reduce(0) { $0 + $1.servers }
-        return SiteTraffic(source: source, router: try router(site, racks: racks, servers: n), servers: n, inputs: inputs)
+        return SiteTraffic(
+            source: source, router: try router(site, racks: racks, servers: n), servers: n, inputs: inputs,
+            budget: blockRequestBudget)
     }
 
     /// One rack's result at the native bin: what a rack-group shard sends back, and what rows fold.
@@ -568,8 +588,8 @@ public struct StudyRunner {
             progress?()
         }
         return RackPartial(
-            site: siteIndex, row: rowIndex, rack: rackIndex, gpu: acc.gpu, it: acc.it, flat: acc.flat,
-            capped: acc.capped, clippedWh: acc.clippedWh, tokensDelayed: acc.tokensDelayed, served: served,
+            site: siteIndex, row: rowIndex, rack: rackIndex, gpu: Array(acc.gpu), it: Array(acc.it), flat: Array(acc.flat),
+            capped: acc.cappedSeries(), clippedWh: Array(acc.clippedWh), tokensDelayed: Array(acc.tokensDelayed), served: served,
             nameplateW: Double(rack.servers)
                 * (Double(rack.gpusPerServer) * server.hardware.tdpW + rack.nonGpuIdleW + rack.nonGpuPerUtilW),
             violations: resolved.violations, inputs: inputs)
