@@ -221,11 +221,14 @@ public struct Chart: Sendable {
             xTicks = ticks.enumerated().map { ($1, Ticks.timeLabel($1, stepMs: step, first: $0 == 0)) }
         }
         for (v, lines) in xTicks {
-            let x = Markup.coord(sx(v))
+            let px = sx(v)
+            let x = Markup.coord(px)
+            // Labels at the plot's edges are anchored inside the figure, never cut off.
+            let anchor = px > right - 30 ? "end" : (px < left + 10 && lines.count > 1 ? "start" : "middle")
             out += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(Markup.coord(top))\" y2=\"\(Markup.coord(bottom))\" stroke=\"#eeeeee\"/>"
             out += "<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(Markup.coord(bottom))\" y2=\"\(Markup.coord(bottom + 5))\" stroke=\"#333\"/>"
             for (k, line) in lines.enumerated() {
-                out += "<text x=\"\(x)\" y=\"\(Markup.coord(bottom + 18 + 14 * Double(k)))\" text-anchor=\"middle\"\(k > 0 ? " fill=\"#666\"" : "")>\(Markup.escape(line))</text>"
+                out += "<text x=\"\(x)\" y=\"\(Markup.coord(bottom + 18 + 14 * Double(k)))\" text-anchor=\"\(anchor)\"\(k > 0 ? " fill=\"#666\"" : "")>\(Markup.escape(line))</text>"
             }
         }
         out += "<text x=\"\(Markup.coord((left + right) / 2))\" y=\"\(Markup.coord(height - 8))\" text-anchor=\"middle\" font-size=\"13\">\(Markup.escape(xLabel))</text>"

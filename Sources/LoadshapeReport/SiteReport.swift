@@ -73,43 +73,12 @@ public enum SiteReport {
         page.paragraph(
             "Facility power is IT power (GPUs plus the rest of each server) times the PUE of the local hour. Energy and mean are over the study; load factor = mean / peak; IT demand factor = IT peak / IT nameplate.")
 
+        // The headline: each site's power at its finest resolution and at 15 minutes (what utilities plan on).
+        page.section("Site power")
         for s in metrics.sites {
-            page.section("Site power: \(s.name)")
-            for (res, t) in siteTables[s.name] ?? [] {
-                var c = Chart(title: "\(s.name): power at \(res)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
-                let x = try t.times()
-                for (i, col) in ["facility_kw", "it_kw", "gpu_kw"].enumerated() {
-                    let name = ["facility", "IT", "GPU"][i]
-                    c.add(.intervals(name, starts: x, values: try t.column(col), width: width(res), color: Palette.color(i)))
-                }
-                page.chart(c, caption: "\(s.name) at \(res): facility, IT and GPU power, \(Markup.count(t.rows)) intervals (\(t.file.split(separator: "/").last ?? "")).")
-            }
-            for levels in s.rowLevels {
-                guard let res = levels.first?.resolution else { continue }
-                let t = try OutputTable.read(dir + "/rows-\(s.name)-\(res).csv")
-                page.chart(try members(t, what: "row", res: res, title: "\(s.name): rows (IT) at \(res)"), caption: membersCaption(t, what: "row", res: res))
-            }
-            for levels in s.rackLevels {
-                guard let res = levels.first?.resolution else { continue }
-                let t = try OutputTable.read(dir + "/racks-\(s.name)-\(res).csv")
-                page.chart(try members(t, what: "rack", res: res, title: "\(s.name): racks (IT) at \(res)"), caption: membersCaption(t, what: "rack", res: res))
-            }
-        }
-        if metrics.sites.count > 1 {
-            page.section("Region")
-            for l in sortedByResolution(metrics.regionFacility) {
-                let t = try OutputTable.read(dir + "/region-\(l.resolution).csv")
-                var c = Chart(title: "Region: facility power at \(l.resolution)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
-                let x = try t.times()
-                for (i, n) in t.names.enumerated() {
-                    c.add(.intervals(n.replacingOccurrences(of: "_facility_kw", with: ""), starts: x, values: t.values[i], width: width(l.resolution), color: Palette.color(i)))
-                }
-                page.chart(c, caption: "Each site's facility power and the region's (their sum) at \(l.resolution).")
-            }
-            page.table(
-                ["resolution", "coincident peak kW", "sum of site peaks kW", "diversity factor"],
-                metrics.coincidence.map { [$0.resolution, Markup.number($0.coincidentPeakKW), Markup.number($0.sumOfSitePeaksKW), Markup.number($0.factor, 3)] },
-                numeric: [1, 2, 3])
+            let tables = siteTables[s.name] ?? []
+            let headline = tables.enumerated().filter { $0.offset == 0 || $0.element.0 == "15min" }.map(\.element)
+            for (res, t) in headline { page.chart(try sitePower(s.name, res: res, table: t), caption: sitePowerCaption(s.name, res: res, table: t)) }
         }
 
         page.section("Load-duration curve")
@@ -126,14 +95,63 @@ public enum SiteReport {
             page.chart(c, caption: "Facility power sorted from highest to lowest at each resolution: the coarser the resolution, the lower and flatter the curve. The dashed line is nameplate sizing.")
         }
 
+        baselines(&page, metrics.sites)
         try smoothing(&page, metrics: metrics, details: details)
         oversubscription(&page, metrics.oversubscription)
-        baselines(&page, metrics.sites)
         capping(&page, metrics.sites)
+
+        page.section("Every level and resolution")
+        for s in metrics.sites {
+            page.subsection("\(s.name): site")
+            let tables = siteTables[s.name] ?? []
+            for (i, (res, t)) in tables.enumerated() where i > 0 && res != "15min" {
+                page.chart(try sitePower(s.name, res: res, table: t), caption: sitePowerCaption(s.name, res: res, table: t))
+            }
+            page.subsection("\(s.name): rows and racks")
+            for levels in s.rowLevels {
+                guard let res = levels.first?.resolution else { continue }
+                let t = try OutputTable.read(dir + "/rows-\(s.name)-\(res).csv")
+                page.chart(try members(t, what: "row", res: res, title: "\(s.name): rows (IT) at \(res)"), caption: membersCaption(t, what: "row", res: res))
+            }
+            for levels in s.rackLevels {
+                guard let res = levels.first?.resolution else { continue }
+                let t = try OutputTable.read(dir + "/racks-\(s.name)-\(res).csv")
+                page.chart(try members(t, what: "rack", res: res, title: "\(s.name): racks (IT) at \(res)"), caption: membersCaption(t, what: "rack", res: res))
+            }
+        }
+        if metrics.sites.count > 1 {
+            page.subsection("Region")
+            for l in sortedByResolution(metrics.regionFacility) {
+                let t = try OutputTable.read(dir + "/region-\(l.resolution).csv")
+                var c = Chart(title: "Region: facility power at \(l.resolution)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
+                let x = try t.times()
+                for (i, n) in t.names.enumerated() {
+                    c.add(.intervals(n.replacingOccurrences(of: "_facility_kw", with: ""), starts: x, values: t.values[i], width: width(l.resolution), color: Palette.color(i)))
+                }
+                page.chart(c, caption: "Each site's facility power and the region's (their sum) at \(l.resolution).")
+            }
+            page.table(
+                ["resolution", "coincident peak kW", "sum of site peaks kW", "diversity factor"],
+                metrics.coincidence.map { [$0.resolution, Markup.number($0.coincidentPeakKW), Markup.number($0.sumOfSitePeaksKW), Markup.number($0.factor, 3)] },
+                numeric: [1, 2, 3])
+        }
 
         page.section("Files")
         page.table(["file", "SHA-256"], manifest.outputs.map { [$0.name, String($0.sha256.prefix(16)) + "…"] })
         return page
+    }
+
+    static func sitePower(_ site: String, res: String, table t: OutputTable) throws(IOError) -> Chart {
+        var c = Chart(title: "\(site): power at \(res)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
+        let x = try t.times()
+        for (i, (name, col)) in [("facility", "facility_kw"), ("IT", "it_kw"), ("GPU", "gpu_kw")].enumerated() {
+            c.add(.intervals(name, starts: x, values: try t.column(col), width: width(res), color: Palette.color(i)))
+        }
+        return c
+    }
+
+    static func sitePowerCaption(_ site: String, res: String, table t: OutputTable) -> String {
+        "\(site) at \(res): facility, IT and GPU power, \(Markup.count(t.rows)) intervals (\(t.file.split(separator: "/").last ?? ""))."
     }
 
     /// An interval's length in ms.

@@ -10,11 +10,15 @@ import Testing
 
 /// A small study: 2 rows, each a 1-server rack and a 2-server rack of llama-3-8b on A100, 20 minutes.
 enum TinyStudy {
-    static let yaml = """
+    static let yaml = spec(duration: "20m")
+
+    /// The spec for `duration`, with `extra` lines under `outputs:`.
+    static func spec(duration: String, outputs extra: String = "") -> String {
+        """
         schema: loadshape-study-v1
         name: tiny
         start: 2024-05-16T00:00:00Z
-        duration: 20m
+        duration: \(duration)
         seed: 7
         analyses:
           power_caps_w_per_gpu: [300]
@@ -22,6 +26,7 @@ enum TinyStudy {
           site: [1s, 1min, 15min]
           rows: [1min]
           racks: [1min]
+        \(extra)
         sites:
           - name: tiny
             timezone: UTC
@@ -48,12 +53,13 @@ enum TinyStudy {
                     non_gpu_w: 500
 
         """
+    }
 
-    /// Writes the spec into a fresh folder and returns (folder, spec path).
-    static func write() -> (String, String) {
+    /// Writes the spec (default: ``yaml``) into a fresh folder and returns (folder, spec path).
+    static func write(_ text: String = yaml) -> (String, String) {
         let dir = TestPaths.temporaryDirectory("loadshape-tiny")
         let spec = dir + "/tiny.yaml"
-        FileManager.default.createFile(atPath: spec, contents: Data(yaml.utf8))
+        FileManager.default.createFile(atPath: spec, contents: Data(text.utf8))
         return (dir, spec)
     }
 }
@@ -76,7 +82,7 @@ func svgs(_ html: String) -> [String] {
         try runLoadshape(["site", "--configs", TestPaths.configs, spec, "--out", out, "--quiet", "--report"])
         let html = try read(out + "/report.html")
         for part in [
-            "Loadshape site report: tiny", "Site power: tiny", "tiny: power at 1s", "tiny: rows (IT) at 1min",
+            "Loadshape site report: tiny", "Site power", "Every level and resolution", "tiny: power at 1s", "tiny: power at 1min", "tiny: rows (IT) at 1min",
             "tiny: racks (IT) at 1min", "Load-duration curve", "Smoothing across levels", "one server (re-simulated)",
             "racks admitted vs row limit", "coincident peak of n racks", "peaks and mean by method", "Power capping",
             "output files match the SHA-256 the manifest recorded", "time (UTC), interval start", "power (kW)", "2024-05-16",
