@@ -13,6 +13,10 @@ struct Cluster: ParsableCommand {
             `cluster local` starts the workers itself on this machine; `cluster serve` waits for workers started
             elsewhere (Slurm, Kubernetes, by hand: `loadshape worker`). Either way the outputs are the same
             files, byte for byte, as `loadshape site` writes. See docs/cluster.md.
+
+            Examples:
+              loadshape cluster local --workers 4 --report
+              loadshape cluster serve study.yaml --bind tcp://0.0.0.0:5555 --curve-key keys/coordinator.key --authorized keys/
             """,
         subcommands: [Local.self, Serve.self]
     )

@@ -43,13 +43,18 @@ struct Fit: ParsableCommand {
     @Option(help: "Budget of timing-objective evaluations.") var timingEvaluations = 600
     @Option(help: "Share of each run's surface-fit weight on its top-decile seconds (the reference uses 0.5).")
     var tailWeight = 0.1
+    @Flag(help: "No progress and no summary (the model file is still written).") var quiet = false
 
     func run() throws {
         do {
             let (root, prepared, cfg, resolved) = try FitCommon.load(
                 configs: config.configs, runs: runs, model: model, powerModel: startFrom, preferReference: true,
                 tailWeight: tailWeight)
-            let fitted = try FitPipeline.fit(prepared, cfg, timingEvaluations: timingEvaluations)
+            let progress = Progress(quiet: quiet, label: "fit")
+            let fitted = try FitPipeline.fit(prepared, cfg, timingEvaluations: timingEvaluations) { stage, f in
+                progress.update(fraction: f, detail: stage)
+            }
+            progress.finish()
             let modelName = name ?? "fitted-\(cfg.architecture.name)-\(cfg.hardware.aliases.first ?? cfg.hardware.name)-tp\(cfg.tp)".lowercased()
             let path = out ?? "\(root)/power/\(modelName).json"
             let record = FitCommon.record(
@@ -62,7 +67,7 @@ struct Fit: ParsableCommand {
             try writeJSON(record, to: path)
             // Reload what was written: the file must pass the same validation as any record.
             _ = try PowerModelRecord.decode(try JSONFields.load(path))
-            print(FitCommon.summary(fitted, name: modelName, path: path))
+            if !quiet { print(FitCommon.summary(fitted, name: modelName, path: path)) }
         } catch let e as IOError {
             throw CLIError(e.message)
         } catch let e as ModelError {
@@ -88,7 +93,7 @@ enum FitCommon {
     static func configuration(
         _ runs: [PreparedRun], catalog: Catalog, model: String?, powerModel: String?, preferReference: Bool
     ) throws -> (FitPipeline.Configuration, Sourced<PowerModelRecord>) {
-        guard let first = runs.first else { throw CLIError("give at least one measured-run folder") }
+        guard let first = runs.first else { throw CLIError("give at least one measured-run folder (manifest.json, power.csv, requests.json; see docs/user-guide.md)") }
         let m = first.run.manifest
         for r in runs.dropFirst() {
             let o = r.run.manifest

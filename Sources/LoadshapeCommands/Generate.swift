@@ -31,10 +31,17 @@ struct Generate: ParsableCommand {
               loadshape generate --baseline flat-state --out splitwise/
               loadshape generate --duration 6h --report     and run/report.html
 
-            A schedule file is CSV (header arrival_s,input_tokens,output_tokens and
-            optionally cached_prefix_tokens, request_id) or JSON (a list, or
-            {"requests": [...]}, with arrival_time, input_tokens, output_tokens or
-            output_tokens_distribution {values, probabilities}).
+            --requests takes a schedule file, CSV (header arrival_s,input_tokens,
+            output_tokens and optionally cached_prefix_tokens, request_id) or JSON (a
+            list, or {"requests": [...]}, with arrival_time, input_tokens,
+            output_tokens or output_tokens_distribution {values, probabilities}),
+            or a trace as users have them: the Azure LLM inference trace CSV
+            (TIMESTAMP,ContextTokens,GeneratedTokens), a vLLM benchmark result JSON
+            (request_timestamps, input_lens, output_lens) or Mooncake JSONL
+            (timestamp ms, input_length, output_length). The format is told from the
+            file; --requests-format names it. Arrivals start at 0 at the first request.
+              loadshape generate --requests AzureLLMInferenceTrace_conv.csv --model llama-3-70b --tp 8
+              loadshape generate --requests benchmark.json --requests-format vllm
 
             Exit codes: 0 success; 1 a model or input error (the message names the
             file, line or field); 64 bad command-line usage.
@@ -53,8 +60,10 @@ struct Generate: ParsableCommand {
     @Flag(help: "Extrapolate outside the power model's supported combinations (outputs are labelled so).")
     var allowUnsupported = false
 
-    @Option(help: "Request schedule file (CSV or JSON). Without it, a schedule is generated from --rate.")
+    @Option(help: "Request file: a schedule (CSV or JSON), an Azure trace CSV, a vLLM benchmark JSON or Mooncake JSONL. Without it, a schedule is generated from --rate.")
     var requests: String?
+    @Option(help: "Format of --requests: schedule, azure, vllm, mooncake (default: told from the file).")
+    var requestsFormat: RequestFileFormat?
     @Option(help: "Generated arrivals: mean rate, requests per second.") var rate: Double?
     @Option(help: "Generated arrivals: study length (90s, 15m, 1h, 1d).") var duration = "1h"
     @Option(help: "Generated arrivals: gamma shape (1 = Poisson, < 1 bursty, > 1 smooth).") var burstiness = 1.0
@@ -88,10 +97,10 @@ struct Generate: ParsableCommand {
     func validate() throws {
         if requests != nil && rate != nil { throw ValidationError("give either --requests FILE or --rate R, not both") }
         if let r = rate, !(r > 0) { throw ValidationError("--rate must be > 0 requests per second") }
-        if parseDuration(duration) == nil { throw ValidationError("--duration '\(duration)' is not a duration (e.g. 90s, 15m, 1h)") }
-        if let h = horizon, parseDuration(h) == nil { throw ValidationError("--horizon '\(h)' is not a duration") }
+        if parseDuration(duration) == nil { throw ValidationError("--duration '\(duration)' is not a duration (e.g. 90s, 15m, 1h, 1d)") }
+        if let h = horizon, parseDuration(h) == nil { throw ValidationError("--horizon '\(h)' is not a duration (e.g. 90s, 15m, 1h, 1d)") }
         if UTCTimestamp.parse(start) == nil { throw ValidationError("--start '\(start)' is not an ISO-8601 UTC time (e.g. 2025-01-01T00:00:00Z)") }
-        if tp < 1 { throw ValidationError("--tp must be ≥ 1") }
+        if tp < 1 { throw ValidationError("--tp must be ≥ 1 (the tensor-parallel degree, e.g. --tp 8)") }
     }
 
     func run() throws {
@@ -130,9 +139,10 @@ struct Generate: ParsableCommand {
         let schedule: [Request]
         var workload: [String: Any]
         if let file = requests {
-            schedule = try ScheduleReader.read(path: file, seed: seed)
+            let read = try RequestFile.read(path: file, format: requestsFormat, seed: seed)
+            schedule = read.requests
             inputs.append(["role": "requests", "path": file, "sha256": try Checksum.sha256(file: file)])
-            workload = ["kind": "file", "path": file]
+            workload = ["kind": "file", "path": file, "format": read.format.rawValue]
         } else {
             let g = try ScheduleGenerator(
                 ratePerS: rate ?? 2, durationS: parseDuration(duration)!, burstiness: burstiness,
@@ -145,7 +155,7 @@ struct Generate: ParsableCommand {
                 "output_tokens": g.outputTokens.description,
             ]
             guard !schedule.isEmpty else {
-                throw CLIError("the generated schedule is empty: --rate × --duration is too small")
+                throw CLIError("the generated schedule is empty: --rate × --duration is too small (e.g. --rate 2 --duration 1h gives about 7,200 requests)")
             }
         }
         workload["requests"] = schedule.count
@@ -165,7 +175,7 @@ struct Generate: ParsableCommand {
         }
 
         let dir = try OutputDirectory(path: out)
-        let progress = Progress(enabled: !quiet, label: "generate")
+        let progress = Progress(quiet: quiet, label: "generate")
         var sink = try PowerCSVSink(
             path: dir.file("power.csv"), startEpochMillis: UTCTimestamp.parse(start)!,
             featureNames: method == .surface ? pm.surface.featureNames : ["\(method.name)"])
@@ -247,3 +257,5 @@ struct CLIError: Error, CustomStringConvertible, LocalizedError {
     var description: String { message }
     var errorDescription: String? { message }
 }
+
+extension RequestFileFormat: ExpressibleByArgument {}

@@ -13,12 +13,19 @@ public struct Loadshape: ParsableCommand {
             server is with prefill, decode or nothing; per (model, GPU, TP) power
             surfaces turn that work into watts.
 
-            Start with:
+            Examples:
+              loadshape site --report     the reference paper's 240-server site for one
+                                          day, with site-run/report.html
+              loadshape site my-site.yaml --out my-site/
               loadshape generate          one qwen3-8b A100 server, 1 h at 2 req/s
               loadshape generate --model llama-3-70b --gpu A100 --tp 8 --rate 4
+              loadshape cluster local --workers 4    the same study on 4 processes
               loadshape fit RUN...        learn a power model from measured runs
               loadshape validate RUN...   score it against held-out measured runs
+              loadshape report DIR        an HTML report of any output folder
               loadshape bench             engine speed and memory
+
+            Every command has examples in `loadshape <command> --help`.
 
             Records (GPUs, model architectures, power models) live under Configs/;
             see docs/user-guide.md.

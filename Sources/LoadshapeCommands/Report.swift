@@ -26,35 +26,3 @@ enum Report {
         return lines.joined(separator: "\n")
     }
 }
-
-/// Progress on stderr: a rewritten line with ETA on a terminal, nothing otherwise.
-final class Progress: @unchecked Sendable {
-    // Used from one thread only (the command's); @unchecked because the closure capturing it is not @Sendable-checked.
-    let enabled: Bool
-    let label: String
-    let started = Date()
-    var last = Date.distantPast
-    var shown = false
-
-    init(enabled: Bool, label: String) {
-        self.enabled = enabled && isatty(2) == 1
-        self.label = label
-    }
-
-    func update(fraction: Double, detail: String) {
-        guard enabled else { return }
-        let now = Date()
-        guard now.timeIntervalSince(last) > 0.25 else { return }
-        last = now
-        let f = min(max(fraction, 0), 1)
-        let elapsed = now.timeIntervalSince(started)
-        let eta = f > 0.001 ? elapsed * (1 - f) / f : .nan
-        let etaText = eta.isFinite ? "ETA \(Int(eta.rounded())) s" : ""
-        FileHandle.standardError.write(Data("\r\(label): \(Int(f * 100))% \(detail) \(etaText)    ".utf8))
-        shown = true
-    }
-
-    func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}

@@ -19,7 +19,10 @@ struct Site: ParsableCommand {
               racks-<site>-<res>.csv    rack IT kW, one column per rack
               region-<res>.csv          per-site and region facility kW (several sites)
               utility-15min-<x>.csv     15-minute facility kW for utilities
-              utility-hourly-<x>.csv    one kW column per hour (8760 rows for a year)
+              utility-8760-<x>.csv      one kW column at utility_steps_per_hour (8760 rows
+                                        for a 365-day study at 1 step per hour)
+              reopt-loads-kw-<x>.csv    the same values without the header line, as REopt's
+                                        ElectricLoad.path_to_csv reads them
               metrics.json              energy, mean, peak, P95/P99, PAR, load factor, ramps,
                                         load-duration, CoV, diversity and demand factors, and the
                                         oversubscription analysis of every row with a limit
@@ -53,7 +56,7 @@ struct Site: ParsableCommand {
         let path = spec ?? root + "/sites/paper-site.yaml"
         let study = try StudySpec.load(path: path)
         var runner = StudyRunner(spec: study, catalog: catalog, allowUnsupported: allowUnsupported)
-        let progress = Progress(enabled: !quiet, label: "site")
+        let progress = Progress(quiet: quiet, label: "site")
         let total = study.sites.reduce(0) { $0 + $1.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } } }
         let counter = Counter()
         runner.progress = {
@@ -78,6 +81,7 @@ struct Site: ParsableCommand {
     static func writeOutputs(study: StudySpec, result: StudyResult, out: String) throws -> [String: Any] {
         let dir = try OutputDirectory(path: out)
         var doc = try StudyOutputs.write(result, to: dir)
+        try writeREoptLoads(dir)
         // Oversubscription for every row with a limit.
         var analyses: [[String: Any]] = []
         for (si, s) in study.sites.enumerated() {
@@ -112,6 +116,21 @@ struct Site: ParsableCommand {
         try writeJSON(manifest, to: dir.file("manifest.json"))
         try dir.commit()
         return doc
+    }
+
+    /// The hourly export as REopt reads `ElectricLoad.path_to_csv`: the same kW values, one per line, without the
+    /// header line (REopt parses the file as numbers only and asks for "a csv with no header").
+    static func writeREoptLoads(_ dir: OutputDirectory) throws {
+        let prefix = "utility-8760-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.staging).sorted()) ?? []
+        where name.hasPrefix(prefix) && name.hasSuffix(".csv") {
+            let text = try String(contentsOfFile: dir.file(name), encoding: .utf8)
+            guard let newline = text.firstIndex(of: "\n") else { continue }
+            let target = dir.file("reopt-loads-kw-" + name.dropFirst(prefix.count))
+            do { try String(text[text.index(after: newline)...]).write(toFile: target, atomically: false, encoding: .utf8) } catch {
+                throw CLIError("\(target): cannot write (\(error.localizedDescription))")
+            }
+        }
     }
 
     static func summary(_ r: StudyResult, doc: [String: Any], wall: Double, out: String) -> String {

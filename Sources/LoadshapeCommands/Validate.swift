@@ -61,13 +61,18 @@ struct Validate: ParsableCommand {
         var rows: [Row] = []
         var modelNames: [String] = []
         var traces: [(String, FitPipeline.RunScores)] = []
+        let progress = Progress(quiet: quiet, label: "validate")
+        let n = Double(prepared.count)
         for (i, p) in prepared.enumerated() {
+            progress.update(fraction: Double(i) / n, detail: "run \(i + 1)/\(prepared.count) \(p.id)")
             let pm: PowerModelRecord
             let meanW: Double?
             if leaveOneOut {
-                guard prepared.count >= 2 else { throw CLIError("--leave-one-out needs at least two runs") }
+                guard prepared.count >= 2 else { throw CLIError("--leave-one-out needs at least two runs (give more run folders, or drop --leave-one-out and score one run with --power-model)") }
                 let others = prepared.enumerated().filter { $0.offset != i }.map(\.element)
-                let f = try FitPipeline.fit(others, cfg, timingEvaluations: timingEvaluations)
+                let f = try FitPipeline.fit(others, cfg, timingEvaluations: timingEvaluations) { stage, f in
+                    progress.update(fraction: (Double(i) + 0.9 * f) / n, detail: "run \(i + 1)/\(prepared.count) \(p.id): fit, \(stage)")
+                }
                 pm = PowerModelRecord(
                     name: "loo-\(p.id)", hardware: cfg.hardware.name,
                     appliesTo: .init(kind: .dense, families: [], models: [cfg.architecture.name], tp: [cfg.tp]),
@@ -89,6 +94,7 @@ struct Validate: ParsableCommand {
             if let m = s.mean { rows.append(Row(run: p.id, method: "mean", score: m)) }
             rows.append(Row(run: p.id, method: "flat-state", score: s.flatState))
         }
+        progress.finish()
         let methods = ["loadshape", "nameplate", "mean", "flat-state"].filter { m in rows.contains { $0.method == m } }
         var medians: [String: [String: Double]] = [:]
         for m in methods {

@@ -91,9 +91,11 @@ public enum FitPipeline {
         [MeterResponse(delayBins: d, averageBins: 0), MeterResponse(delayBins: d, averageBins: 4)]
     }
 
-    public static func fit(_ runs: [PreparedRun], _ c: Configuration, timingEvaluations: Int = 600) throws(ModelError)
-        -> FittedModel
-    {
+    /// Fits every stage; `progress`, when given, is told the stage and the share of the whole fit done.
+    public static func fit(
+        _ runs: [PreparedRun], _ c: Configuration, timingEvaluations: Int = 600,
+        progress: ((_ stage: String, _ fraction: Double) -> Void)? = nil
+    ) throws(ModelError) -> FittedModel {
         guard case .dense = c.start.surface else {
             throw .unsupported("fitting covers dense models; \(c.architecture.name) is \(c.architecture.kind.rawValue)")
         }
@@ -101,7 +103,9 @@ public enum FitPipeline {
         let startSurface = c.start.surface
         let timing = try Calibration.fitTiming(
             runs: cal, start: c.start.timing, tp: c.tp, make: { t throws(ModelError) in try c.server(t, startSurface) },
-            maxEvaluations: timingEvaluations)
+            maxEvaluations: timingEvaluations,
+            progress: progress.map { p in { n, budget in p("timing \(n)/\(budget) evaluations", 0.8 * Double(n) / Double(max(budget, 1))) } })
+        progress?("surface", 0.8)
         let server = try c.server(timing.timing, startSurface)
         var ledgers: [[LedgerBin]] = []
         for r in cal { ledgers.append(try Calibration.ledger(server, r)) }
@@ -124,11 +128,14 @@ public enum FitPipeline {
                 count += 1
             }
         }
+        progress?("fluctuation", 0.9)
         let noise = Calibration.fitNoise(residuals: residuals, states: states)
         let model = try c.server(timing.timing, .dense(surface.surface), noise: noise.model)
+        progress?("in-sample scores", 0.95)
         for p in runs {
             inSample.append((p.id, try score(p, model: model, seed: 1).model))
         }
+        progress?("done", 1)
         return FittedModel(
             timing: timing, surface: surface, noise: noise.model, noiseSamples: noise.samples,
             trainingMeanGpuW: count > 0 ? total.value / Double(count) : .nan, inSample: inSample)

@@ -47,11 +47,14 @@ public struct MeasuredRun: Sendable {
         func exists(_ name: String) -> Bool { fm.fileExists(atPath: path(name)) }
         var checksums: [String: String] = [:]
 
-        guard exists("manifest.json") else { throw IOError("\(directory): no manifest.json in the run folder") }
+        guard exists("manifest.json") else { throw IOError(
+                "\(directory): no manifest.json in the run folder (a measured run is a folder with manifest.json, power.csv from nvidia-smi and requests.json from the vLLM benchmark; see docs/user-guide.md)"
+            )
+        }
         let manifest = try MeasuredManifest.read(file: path("manifest.json"))
         checksums["manifest.json"] = try Checksum.sha256(file: path("manifest.json"))
 
-        guard exists("power.csv") else { throw IOError("\(directory): no power.csv in the run folder") }
+        guard exists("power.csv") else { throw IOError("\(directory): no power.csv in the run folder (nvidia-smi --query-gpu=timestamp,index,uuid,power.draw --format=csv -lms 250 writes one)") }
         let trace = try NvidiaSmiReader.read(file: path("power.csv"), localUTCOffsetS: manifest.localUTCOffsetS)
         checksums["power.csv"] = try Checksum.sha256(file: path("power.csv"))
         var group: [GPUPowerSeries] = []

@@ -100,7 +100,10 @@ public enum GenerateReport {
     }
 
     static func workloadText(_ w: inout JSONFields, kind: String) throws(IOError) -> String {
-        if kind == "file" { return "schedule file \(try w.string("path"))" }
+        if kind == "file" {
+            let format = try w.optionalString("format") ?? "schedule"
+            return "\(format == "schedule" ? "schedule" : format + " trace") file \(try w.string("path"))"
+        }
         let rate = try w.double("rate_per_s")
         let duration = try w.double("duration_s")
         let arrivals = try w.string("arrivals")

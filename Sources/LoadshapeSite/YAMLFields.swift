@@ -29,7 +29,8 @@ struct YAMLFields {
     static func load(_ file: String) throws(IOError) -> YAMLFields {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw IOError("\(file): cannot read the file (\(error.localizedDescription))")
+            throw IOError(
+                "\(file): cannot read the file (\(error.localizedDescription)); give a study spec such as Configs/sites/paper-site.yaml (format: docs/site-spec.md)")
         }
         return try parse(text, file: file)
     }

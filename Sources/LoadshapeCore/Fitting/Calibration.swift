@@ -92,7 +92,8 @@ public enum Calibration {
     /// groups weighted equally), within the reference's bounds.
     public static func fitTiming(
         runs: [CalibrationRun], start: TimingParameters, tp: Int,
-        make: (TimingParameters) throws(ModelError) -> ServerModel, maxEvaluations: Int = 600
+        make: (TimingParameters) throws(ModelError) -> ServerModel, maxEvaluations: Int = 600,
+        progress: ((_ evaluations: Int, _ budget: Int) -> Void)? = nil
     ) throws(ModelError) -> TimingFitReport {
         func timing(_ x: [Double]) -> TimingParameters {
             var t = start
@@ -111,8 +112,11 @@ public enum Calibration {
         let lower = [0.05, 0.05, 0, 0, 0]
         let upper = [1.0, 1.0, 2e-3, 5e-4, 0.2]
         var failure: ModelError?
+        var evaluations = 0
         let result = BoundedNelderMead.minimize(
             { x in
+                evaluations += 1
+                progress?(evaluations, maxEvaluations)
                 do {
                     let r = try residuals(timing(x), runs: runs, make: make)
                     return loss(r.ttft) + loss(r.itl)
