@@ -387,16 +387,17 @@ public struct Chart: Sendable {
 
 extension Chart.Series {
     /// Interval data (a mean over each interval, labelled by its start): `values[i]` holds from `starts[i]` to
-    /// `starts[i + 1]`, and the last interval is `width` long. Drawn as a staircase, or as an envelope when long.
+    /// `starts[i + 1]`, and the last interval is `width` long, or ends at `until` (a trailing partial interval).
+    /// Drawn as a staircase, or as an envelope when long.
     public static func intervals(
-        _ name: String, starts: [Double], values: [Double], width: Double, color: String, dashed: Bool = false,
-        band: Chart.Band? = nil
+        _ name: String, starts: [Double], values: [Double], width: Double, until: Double? = nil, color: String,
+        dashed: Bool = false, band: Chart.Band? = nil
     ) -> Chart.Series {
         var x = starts
         var y = values
         var b = band
         if let last = x.last, let v = y.last {
-            x.append(last + width)
+            x.append(min(last + width, max(until ?? .infinity, last)))
             y.append(v)
             if let lo = b?.lower.last, let hi = b?.upper.last {
                 b?.lower.append(lo)

@@ -57,10 +57,10 @@ public enum GenerateReport {
         page.section("Power")
         var c = Chart(title: "Node GPU power at 250 ms (native)", xLabel: "time (UTC), interval start", yLabel: "node GPU power (W)", xAxis: .timeUTC)
         c.add(.intervals("node GPU power, 250 ms", starts: t, values: node, width: 250, color: Palette.color(0)))
-        page.chart(c, caption: "All \(gpus) GPUs of the server, \(Markup.count(node.count)) bins of 250 ms.")
+        page.chart(c, caption: "\(gpus == 1 ? "The server's GPU" : "All \(gpus) GPUs of the server"), \(Markup.count(node.count)) bins of 250 ms.")
         var d = Chart(title: "Node GPU power: 1 s and 1 min means", xLabel: "time (UTC), interval start", yLabel: "node GPU power (W)", xAxis: .timeUTC)
-        d.add(.intervals("1 s", starts: s1.indices.map { start + Double($0) * 1000 }, values: s1, width: 1000, color: Palette.color(0)))
-        var minute = Chart.Series.intervals("1 min", starts: s60.indices.map { start + Double($0) * 60000 }, values: s60, width: 60000, color: Palette.color(1))
+        d.add(.intervals("1 s", starts: s1.indices.map { start + Double($0) * 1000 }, values: s1, width: 1000, until: end, color: Palette.color(0)))
+        var minute = Chart.Series.intervals("1 min", starts: s60.indices.map { start + Double($0) * 60000 }, values: s60, width: 60000, until: end, color: Palette.color(1))
         minute.lineWidth = 2.8
         d.add(minute)
         page.chart(d, caption: "Means of the native bins over each interval, labelled by interval start.")

@@ -34,10 +34,13 @@ public enum SiteReport {
         }
         let first = metrics.sites.first.flatMap { siteTables[$0.name]?.first?.1 }
         var subtitle = "\(metrics.sites.count) site\(metrics.sites.count == 1 ? "" : "s")"
+        // The study's end: the finest site table's intervals (a trailing partial interval of a coarser one ends here).
+        var studyEnd: Double?
         if let f = first, let t0 = f.timesMs?.first, let res = metrics.sites.first.flatMap({ sortedByResolution($0.it).first }),
             let step = Ticks.seconds(ofResolution: res.resolution)
         {
             let end = t0 + Double(f.rows) * step * 1000
+            studyEnd = end
             subtitle += ", \(UTCTimestamp.format(epochMillis: Int64(t0))) to \(UTCTimestamp.format(epochMillis: Int64(end))) (UTC)"
         }
         var page = ReportPage(title: "Loadshape site report: \(study)", subtitle: subtitle)
@@ -78,7 +81,7 @@ public enum SiteReport {
         for s in metrics.sites {
             let tables = siteTables[s.name] ?? []
             let headline = tables.enumerated().filter { $0.offset == 0 || $0.element.0 == "15min" }.map(\.element)
-            for (res, t) in headline { page.chart(try sitePower(s.name, res: res, table: t), caption: sitePowerCaption(s.name, res: res, table: t)) }
+            for (res, t) in headline { page.chart(try sitePower(s.name, res: res, table: t, until: studyEnd), caption: sitePowerCaption(s.name, res: res, table: t)) }
         }
 
         page.section("Load-duration curve")
@@ -105,18 +108,18 @@ public enum SiteReport {
             page.subsection("\(s.name): site")
             let tables = siteTables[s.name] ?? []
             for (i, (res, t)) in tables.enumerated() where i > 0 && res != "15min" {
-                page.chart(try sitePower(s.name, res: res, table: t), caption: sitePowerCaption(s.name, res: res, table: t))
+                page.chart(try sitePower(s.name, res: res, table: t, until: studyEnd), caption: sitePowerCaption(s.name, res: res, table: t))
             }
             page.subsection("\(s.name): rows and racks")
             for levels in s.rowLevels {
                 guard let res = levels.first?.resolution else { continue }
                 let t = try OutputTable.read(dir + "/rows-\(s.name)-\(res).csv")
-                page.chart(try members(t, what: "row", res: res, title: "\(s.name): rows (IT) at \(res)"), caption: membersCaption(t, what: "row", res: res))
+                page.chart(try members(t, what: "row", res: res, until: studyEnd, title: "\(s.name): rows (IT) at \(res)"), caption: membersCaption(t, what: "row", res: res))
             }
             for levels in s.rackLevels {
                 guard let res = levels.first?.resolution else { continue }
                 let t = try OutputTable.read(dir + "/racks-\(s.name)-\(res).csv")
-                page.chart(try members(t, what: "rack", res: res, title: "\(s.name): racks (IT) at \(res)"), caption: membersCaption(t, what: "rack", res: res))
+                page.chart(try members(t, what: "rack", res: res, until: studyEnd, title: "\(s.name): racks (IT) at \(res)"), caption: membersCaption(t, what: "rack", res: res))
             }
         }
         if metrics.sites.count > 1 {
@@ -126,7 +129,7 @@ public enum SiteReport {
                 var c = Chart(title: "Region: facility power at \(l.resolution)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
                 let x = try t.times()
                 for (i, n) in t.names.enumerated() {
-                    c.add(.intervals(n.replacingOccurrences(of: "_facility_kw", with: ""), starts: x, values: t.values[i], width: width(l.resolution), color: Palette.color(i)))
+                    c.add(.intervals(n.replacingOccurrences(of: "_facility_kw", with: ""), starts: x, values: t.values[i], width: width(l.resolution), until: studyEnd, color: Palette.color(i)))
                 }
                 page.chart(c, caption: "Each site's facility power and the region's (their sum) at \(l.resolution).")
             }
@@ -141,11 +144,11 @@ public enum SiteReport {
         return page
     }
 
-    static func sitePower(_ site: String, res: String, table t: OutputTable) throws(IOError) -> Chart {
+    static func sitePower(_ site: String, res: String, table t: OutputTable, until: Double?) throws(IOError) -> Chart {
         var c = Chart(title: "\(site): power at \(res)", xLabel: "time (UTC), interval start", yLabel: "power (kW)", xAxis: .timeUTC)
         let x = try t.times()
         for (i, (name, col)) in [("facility", "facility_kw"), ("IT", "it_kw"), ("GPU", "gpu_kw")].enumerated() {
-            c.add(.intervals(name, starts: x, values: try t.column(col), width: width(res), color: Palette.color(i)))
+            c.add(.intervals(name, starts: x, values: try t.column(col), width: width(res), until: until, color: Palette.color(i)))
         }
         return c
     }
@@ -163,20 +166,20 @@ public enum SiteReport {
 
     /// Rows or racks: a line each when there are few; otherwise the band from the lowest to the highest member,
     /// the mean member and the member with the highest peak.
-    static func members(_ t: OutputTable, what: String, res: String, title: String) throws(IOError) -> Chart {
+    static func members(_ t: OutputTable, what: String, res: String, until: Double?, title: String) throws(IOError) -> Chart {
         let w = width(res)
         var c = Chart(title: title, xLabel: "time (UTC), interval start", yLabel: "IT power (kW)", xAxis: .timeUTC)
         let x = try t.times()
         func label(_ n: String) -> String { String(n.dropLast("_it_kw".count)) }
         if t.names.count <= 8 {
-            for (i, n) in t.names.enumerated() { c.add(.intervals(label(n), starts: x, values: t.values[i], width: w, color: Palette.color(i))) }
+            for (i, n) in t.names.enumerated() { c.add(.intervals(label(n), starts: x, values: t.values[i], width: w, until: until, color: Palette.color(i))) }
             return c
         }
         let m = SeriesMath.acrossMembers(t.values)
-        c.add(.intervals("mean of the \(t.names.count) \(what)s", starts: x, values: m.mean, width: w, color: Palette.color(0),
+        c.add(.intervals("mean of the \(t.names.count) \(what)s", starts: x, values: m.mean, width: w, until: until, color: Palette.color(0),
                          band: .init(lower: m.lower, upper: m.upper, name: "lowest to highest \(what) at each interval")))
         if let top = t.values.indices.max(by: { (t.values[$0].max() ?? 0) < (t.values[$1].max() ?? 0) }) {
-            c.add(.intervals("\(what) with the highest peak (\(label(t.names[top])))", starts: x, values: t.values[top], width: w, color: Palette.color(1)))
+            c.add(.intervals("\(what) with the highest peak (\(label(t.names[top])))", starts: x, values: t.values[top], width: w, until: until, color: Palette.color(1)))
         }
         return c
     }
