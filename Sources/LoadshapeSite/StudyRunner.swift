@@ -128,8 +128,11 @@ public struct StudyRunner {
             case "mooncake": source = try MooncakeTraceReader.read(path: path)
             default: source = try AzureTraceReader.read(path: path)
             }
-            guard let last = source.last, last.arrivalS > 0 else { throw IOError("\(path): the trace has no time span") }
-            let traceRate = Double(source.count) / last.arrivalS
+            guard let first = source.first, let last = source.last, last.arrivalS > first.arrivalS, source.count > 1 else {
+                throw IOError("\(path): the trace has no time span")
+            }
+            // The replay's rate: n − 1 gaps per pass span (TraceReplay loops with period span·n/(n−1)).
+            let traceRate = Double(source.count - 1) / (last.arrivalS - first.arrivalS)
             let replay = try TraceReplay(rateScale: (t.meanRatePerS ?? traceRate) / traceRate, durationS: spec.durationS)
             return .replay(try replay.schedule(source).requests)
         }

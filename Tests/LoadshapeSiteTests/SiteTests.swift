@@ -260,7 +260,8 @@ enum SiteFixtures {
             with: "trace: \(dir)/t.jsonl\n      format: mooncake\n      mean_rate_per_s: 2")
         let r = try SiteFixtures.run(text)
         // 10 minutes at 2 req/s: the trace looped ~10 times at twice its rate.
-        #expect(abs(r.sites[0].requests - 1200) <= 25, "\(r.sites[0].requests) requests")
+        // Exactly the asked rate: 1,200 requests (the loop period is the span plus one mean gap).
+        #expect(r.sites[0].requests == 1200, "\(r.sites[0].requests) requests")
         #expect(r.sites[0].inputTokens == 200 * r.sites[0].requests)
         #expect(r.inputs.contains { $0["role"] == "trace" })
     }
