@@ -63,7 +63,11 @@ struct Bench: ParsableCommand {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         var header = ""
         var firstWall: [String: (Double, Double)] = [:]
-        for c in cases {
+        let tty = isatty(STDERR_FILENO) != 0
+        for (i, c) in cases.enumerated() {
+            // Progress: which case is running, on a terminal (each case prints its row when it finishes).
+            if tty { FileHandle.standardError.write(Data("\rbench: case \(i + 1)/\(cases.count): \(c.replacingOccurrences(of: "|", with: " "))\u{1B}[K".utf8)) }
+            defer { if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
             p.arguments = ["bench", "--run-case", c, "--configs", root]
