@@ -30,6 +30,8 @@ public final class Coordinator {
         public var heartbeatTimeoutS = 10.0
         public var journal: String
         public var resume = false
+        /// Discard any journal at `journal` first.
+        public var fresh = false
         /// Shard names to recompute from a finished (or partial) journal.
         public var rerun: [String] = []
         /// After the job, keep telling late workers to shut down for this long.
@@ -149,7 +151,8 @@ public final class Coordinator {
         return largest
     }
 
-    public func run(log: (String) -> Void) throws -> (StudyResult, Report) {
+    /// Runs the job. `deliver` gets the result as soon as it is merged (to write the outputs), before the linger.
+    public func run(log: (String) -> Void, deliver: ((StudyResult, Report) throws -> Void)? = nil) throws -> (StudyResult, Report) {
         let t0 = monotonicS()
         let cpu0 = Self.cpuSeconds(RUSAGE_SELF)
         let childCPU0 = Self.cpuSeconds(RUSAGE_CHILDREN)
@@ -162,7 +165,7 @@ public final class Coordinator {
         // The journal: what is already done.
         let journal = try Journal(
             directory: config.journal, jobID: jobID, shardNames: plan.shards.map(\.name), version: config.version,
-            resume: config.resume || !config.rerun.isEmpty)
+            mode: config.fresh ? .fresh : (config.resume || !config.rerun.isEmpty) ? .resume : .start)
         // Shards done: their partials live in the journal, not in memory; they are merged from it at the end.
         var results: Set<Int> = []
         if config.resume || !config.rerun.isEmpty {
@@ -189,12 +192,17 @@ public final class Coordinator {
         let router = try ZMQSocket(context: ctx, kind: .router)
         defer { router.close() }
         try router.setMaxMessageSize(Int64(maxMessageBytes))
+        // A worker that reconnects under its id (a retried pod, a new socket after silence) takes over the old
+        // connection instead of being refused.
+        try router.setRouterHandover(true)
         if let c = config.curve { try router.makeCurveServer(secretKey: c.keys.secretKey) }
         try router.bind(config.bind)
         let endpoint = try router.lastEndpoint()
         report.endpoint = endpoint
         if let f = config.endpointFile {
-            do { try Data((endpoint + "\n").utf8).write(to: URL(fileURLWithPath: f), options: .atomic) } catch {
+            // A wildcard bind is written with this host's name, so workers elsewhere can use the file as is.
+            let reachable = endpoint.replacingOccurrences(of: "tcp://0.0.0.0:", with: "tcp://\(ProcessInfo.processInfo.hostName):")
+            do { try Data((reachable + "\n").utf8).write(to: URL(fileURLWithPath: f), options: .atomic) } catch {
                 throw ClusterFailure("cannot write --endpoint-file \(f): \(error.localizedDescription)")
             }
         }
@@ -432,13 +440,8 @@ public final class Coordinator {
         }
         if report.computed > 0 || !workers.isEmpty { log(progressLine()) }
 
-        // Shut down: live workers now, late ones for the linger period.
+        // Shut down the live workers now; late ones during the linger, after the outputs are delivered.
         for id in workers.keys.sorted() where workers[id]!.state != .lost { _ = send(id, .shutdown(reason: "job complete")) }
-        let lingerEnd = monotonicS() + config.lingerS
-        while monotonicS() < lingerEnd {
-            guard let parts = try router.receive(timeoutMillis: 200), parts.count == 2 else { continue }
-            _ = send(String(decoding: parts[0], as: UTF8.self), .shutdown(reason: "job complete"))
-        }
         let deadline = monotonicS() + 10
         for (id, p) in processes {
             // A lost worker may be hung (stopped): it gets no grace.
@@ -480,6 +483,17 @@ public final class Coordinator {
         report.coordinatorCPUS = Self.cpuSeconds(RUSAGE_SELF) - cpu0
         report.workerCPUS = Self.cpuSeconds(RUSAGE_CHILDREN) - childCPU0
         try? writeJSON(report.json, to: config.journal + "/report.json")
+        try deliver?(result, report)
+        // Linger: answer late workers (completing their CURVE handshakes) with shutdown, so a launcher's retried
+        // worker exits 0 instead of waiting out its give-up time.
+        let lingerEnd = monotonicS() + config.lingerS
+        if config.lingerS > 0 { log("coordinator: outputs delivered; telling late workers to shut down for \(Int(config.lingerS)) s") }
+        while monotonicS() < lingerEnd {
+            let ready = try ZMQSocket.poll(sockets, timeoutMillis: 200)
+            if ready.count > 1, ready[1], let z = zap { _ = try z.handlePending() }
+            guard ready[0], let parts = try router.receiveNow(), parts.count == 2 else { continue }
+            _ = send(String(decoding: parts[0], as: UTF8.self), .shutdown(reason: "job complete"))
+        }
         return (result, report)
     }
 

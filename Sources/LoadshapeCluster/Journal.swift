@@ -12,51 +12,66 @@ public struct Journal {
 
     static let format = "loadshape-journal-v1"
 
-    /// Opens the journal for `jobID`. `resume` keeps the shards already recorded (the journal must belong to the
-    /// same job); otherwise any earlier journal in `directory` is cleared.
-    public init(directory: String, jobID: String, shardNames: [String], version: String, resume: Bool) throws(ClusterFailure) {
+    /// How a run treats a journal already at its path.
+    public enum Mode: Sendable {
+        /// Start the job; refuse when the journal holds finished shards of this same job (they would be lost).
+        case start
+        /// Continue the job recorded there (or start it when there is none).
+        case resume
+        /// Discard whatever is there and start.
+        case fresh
+    }
+
+    /// Opens the journal for `jobID`.
+    public init(directory: String, jobID: String, shardNames: [String], version: String, mode: Mode) throws(ClusterFailure) {
         self.directory = directory
         self.jobID = jobID
         let fm = FileManager.default
         let planPath = directory + "/plan.json"
-        if resume {
-            guard fm.fileExists(atPath: planPath) else {
-                throw ClusterFailure("--resume: no journal at \(directory) (plan.json missing); run without --resume to start the job")
-            }
-            let plan: [String: Any]
+        var plan: [String: Any]?
+        if fm.fileExists(atPath: planPath) {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: planPath))
                 guard let p = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                     throw ClusterFailure("\(planPath): not a JSON object")
                 }
+                guard p["format"] as? String == Self.format else { throw ClusterFailure("\(planPath): 'format' is not \(Self.format)") }
                 plan = p
             } catch let e as ClusterFailure {
-                throw e
+                if mode != .fresh { throw ClusterFailure(e.description + " (pass --fresh to discard this journal)") }
             } catch {
-                throw ClusterFailure("\(planPath): unreadable (\(error.localizedDescription))")
+                if mode != .fresh { throw ClusterFailure("\(planPath): unreadable (\(error.localizedDescription)); pass --fresh to discard this journal") }
             }
-            guard plan["format"] as? String == Self.format else {
-                throw ClusterFailure("\(planPath): 'format' is not \(Self.format)")
-            }
-            guard plan["job"] as? String == jobID, plan["shards"] as? [String] == shardNames else {
+        }
+        let sameJob = plan.map { $0["job"] as? String == jobID && $0["shards"] as? [String] == shardNames } ?? false
+        let finished = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("shard-") && $0.hasSuffix(".lswp") }.count
+        switch mode {
+        case .resume where plan != nil:
+            guard sameJob else {
                 throw ClusterFailure(
-                    "\(planPath): this journal belongs to another job (job \(plan["job"] as? String ?? "?"), this one is \(jobID)): "
-                        + "the spec, the shard size or the Loadshape version differ; run without --resume to start over, or pass another --journal")
+                    "\(planPath): this journal belongs to another job (job \(plan?["job"] as? String ?? "?"), this one is \(jobID)): "
+                        + "the spec, the shard size or the Loadshape version differ; pass --fresh to discard it, or another --journal")
             }
-        } else {
-            if fm.fileExists(atPath: directory) {
-                for f in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where f.hasPrefix("shard-") || f == "plan.json" {
-                    try? fm.removeItem(atPath: directory + "/" + f)
-                }
+            return
+        case .start where sameJob && finished > 0:
+            throw ClusterFailure(
+                "\(directory) holds \(finished) finished shards of this job: pass --resume to continue it (only the rest is "
+                    + "computed), or --fresh to discard them and start over")
+        default:
+            break
+        }
+        if fm.fileExists(atPath: directory) {
+            for f in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where f.hasPrefix("shard-") || f == "plan.json" || f == "report.json" {
+                try? fm.removeItem(atPath: directory + "/" + f)
             }
-            do {
-                try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                let plan: [String: Any] = ["format": Self.format, "job": jobID, "version": version, "shards": shardNames]
-                let data = try JSONSerialization.data(withJSONObject: plan, options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: planPath), options: .atomic)
-            } catch {
-                throw ClusterFailure("cannot write the journal at \(directory): \(error.localizedDescription)")
-            }
+        }
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let p: [String: Any] = ["format": Self.format, "job": jobID, "version": version, "shards": shardNames]
+            let data = try JSONSerialization.data(withJSONObject: p, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: planPath), options: .atomic)
+        } catch {
+            throw ClusterFailure("cannot write the journal at \(directory): \(error.localizedDescription)")
         }
     }
 

@@ -30,7 +30,10 @@ struct Cluster: ParsableCommand {
         var shard = "row"
         @Option(help: "Journal directory: each finished shard is recorded here as it arrives (default: <out>.journal).")
         var journal: String?
-        @Flag(help: "Continue the job in --journal: only shards not recorded there are computed.") var resume = false
+        @Flag(help: "Continue the job in --journal: only shards not recorded there are computed (starts it when there is no journal).")
+        var resume = false
+        @Flag(help: "Discard the journal at --journal and start over (without it, a journal holding finished shards of this job is refused).")
+        var fresh = false
         @Option(help: "Recompute these shards of a journaled job (comma-separated names: site, site/row or site/row/racks-F-L; a site or row selects all its shards).")
         var shards: String?
         @Option(help: "Seconds without a heartbeat after which a worker is lost and its shard re-dispatched.")
@@ -42,6 +45,7 @@ struct Cluster: ParsableCommand {
         func validate() throws {
             guard ShardSize(parsing: shard) != nil else { throw ValidationError("--shard must be site, row or racks:N (N ≥ 1), not '\(shard)'") }
             guard heartbeatTimeout >= 0.5 else { throw ValidationError("--heartbeat-timeout must be at least 0.5 s") }
+            if fresh && (resume || shards != nil) { throw ValidationError("--fresh discards the journal; it cannot go with --resume or --shards") }
         }
 
         func configuration(root: String) throws -> Coordinator.Configuration {
@@ -55,6 +59,7 @@ struct Cluster: ParsableCommand {
                 journal: journal ?? (out.hasSuffix("/") ? String(out.dropLast()) : out) + ".journal")
             c.shardSize = ShardSize(parsing: shard)!
             c.resume = resume
+            c.fresh = fresh
             c.rerun = (shards ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             c.heartbeatTimeoutS = heartbeatTimeout
             c.version = Loadshape.version
@@ -65,19 +70,22 @@ struct Cluster: ParsableCommand {
         /// Runs the coordinator, then writes the outputs and the report.
         func execute(_ c: Coordinator.Configuration) throws {
             let coordinator = Coordinator(c)
-            let (result, report) = try coordinator.run { line in
-                if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            }
-            let doc = try Site.writeOutputs(study: c.spec, result: result, out: out)
-            if !quiet {
-                print(Site.summary(result, doc: doc, wall: report.wallS, out: out))
-                print("  " + report.summary.replacingOccurrences(of: "\n", with: "\n  "))
-                print("  journal and report.json: \(c.journal)")
-            }
-            if htmlReport {
-                let details = try StudyDetailsFromSpec.build(study: c.spec, catalog: c.catalog)
-                try ReportCommand.afterRun(dir: out, details: details, configs: config.configs, quiet: quiet)
-            }
+            // The outputs are written as soon as the result is merged, before any linger.
+            _ = try coordinator.run(
+                log: { line in if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) } },
+                deliver: { result, report in
+                    let doc = try Site.writeOutputs(study: c.spec, result: result, out: out)
+                    if !quiet {
+                        print(Site.summary(result, doc: doc, wall: report.wallS, out: out))
+                        print("  " + report.summary.replacingOccurrences(of: "\n", with: "\n  "))
+                        print("  journal and report.json: \(c.journal)")
+                        fflush(nil)
+                    }
+                    if htmlReport {
+                        let details = try StudyDetailsFromSpec.build(study: c.spec, catalog: c.catalog)
+                        try ReportCommand.afterRun(dir: out, details: details, configs: config.configs, quiet: quiet)
+                    }
+                })
         }
     }
 

@@ -66,6 +66,14 @@ public final class ZMQSocket {
         }
     }
 
+    /// ROUTER: a new connection presenting a routing id already in use takes it over (ZMQ_ROUTER_HANDOVER).
+    public func setRouterHandover(_ on: Bool) throws(ZMQError) {
+        var v: Int32 = on ? 1 : 0
+        guard zmq_setsockopt(handle, ZMQ_ROUTER_HANDOVER, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw ZMQError.last("zmq_setsockopt(ZMQ_ROUTER_HANDOVER)")
+        }
+    }
+
     public func setIdentity(_ id: String) throws(ZMQError) {
         let bytes = Array(id.utf8)
         guard bytes.withUnsafeBytes({ zmq_setsockopt(handle, ZMQ_ROUTING_ID, $0.baseAddress, bytes.count) }) == 0 else {

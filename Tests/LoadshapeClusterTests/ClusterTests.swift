@@ -224,6 +224,15 @@ struct ClusterTests {
         #expect(o3.contains("(1 computed, 4 from the journal)"), "\(o3)")
         Self.expectSame(try Self.files(out), single, "after a corrupt journal entry")
 
+        // Starting the same job over its journal is refused (finished shards would be lost) unless --fresh.
+        let (s5, _, l5) = try Binary.capture(args)
+        #expect(s5 != 0)
+        #expect(l5.contains("--resume") && l5.contains("--fresh"), "\(l5)")
+        let (s6, o6, _) = try Binary.capture(args + ["--fresh"])
+        #expect(s6 == 0)
+        #expect(o6.contains("(5 computed, 0 from the journal)"), "\(o6)")
+        Self.expectSame(try Self.files(out), single, "after --fresh")
+
         // A journal of another job is refused with the reason.
         let other = base + "/other.yaml"
         try Self.spec.replacingOccurrences(of: "seed: 11", with: "seed: 12").write(toFile: other, atomically: true, encoding: .utf8)

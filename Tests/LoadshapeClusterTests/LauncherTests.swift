@@ -178,9 +178,8 @@ struct LauncherTests {
         let againLog = base + "/coordinator-again.log"
         let late = try runStudy(workers: 2..<3, giveUp: "15", mustFinish: false, log: againLog)
         #expect(Launch.readText(againLog).contains("from the journal"), "the restart did not resume: \(Launch.readText(againLog))")
-        withKnownIssue("cluster serve does not answer ZAP requests during --linger, so a CURVE worker connecting then never completes its handshake and is never told to shut down") {
-            for (status, log) in late { #expect(status == 0, "the late worker did not exit 0: \(Launch.readText(log))") }
-        }
+        // The coordinator serves CURVE handshakes during --linger, so the late worker is told to shut down.
+        for (status, log) in late { #expect(status == 0, "the late worker did not exit 0: \(Launch.readText(log))") }
     }
 }
 

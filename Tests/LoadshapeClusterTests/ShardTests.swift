@@ -75,11 +75,11 @@ struct ShardTests {
     @Test func theJournalKeepsShardsAcrossRestartsAndRefusesAnotherJob() throws {
         let dir = TestPaths.temporaryDirectory() + "/journal"
         let names = ["a", "b", "c"]
-        let j = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", resume: false)
+        let j = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", mode: .start)
         let series = [SeriesPayload(name: "x", resolutionS: 1, values: [1, 2, .nan])]
         try j.record(shard: 1, frame: Message.partial(jobID: "job-1", shard: 1, attempt: 0, series: series).frame().encoded())
         try j.record(shard: 2, frame: Message.partial(jobID: "job-2", shard: 2, attempt: 0, series: series).frame().encoded())
-        let again = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", resume: true)
+        let again = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", mode: .resume)
         var problems: [String] = []
         #expect(again.read(shard: 0) { problems.append($0) } == nil)
         let got = try #require(again.read(shard: 1) { problems.append($0) })
@@ -91,11 +91,18 @@ struct ShardTests {
         #expect(again.read(shard: 0) { problems.append($0) } == nil)
         #expect(problems.count == 2 && problems[1].contains("truncated"))
         // Another job's journal is refused; a fresh start clears it.
-        #expect(throws: ClusterFailure.self) { try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", resume: true) }
-        _ = try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", resume: false)
+        // Starting the same job again over finished shards is refused (they would be lost); --fresh discards them.
+        #expect(throws: ClusterFailure.self) { try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", mode: .start) }
+        _ = try Journal(directory: dir, jobID: "job-1", shardNames: names, version: "t", mode: .fresh)
         #expect(!FileManager.default.fileExists(atPath: dir + "/shard-000001.lswp"))
-        #expect(throws: ClusterFailure.self) {
-            try Journal(directory: TestPaths.temporaryDirectory() + "/none", jobID: "x", shardNames: [], version: "t", resume: true)
-        }
+        try j.record(shard: 1, frame: Message.partial(jobID: "job-1", shard: 1, attempt: 0, series: series).frame().encoded())
+        // Resuming another job's journal is refused; starting another job there clears it.
+        #expect(throws: ClusterFailure.self) { try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", mode: .resume) }
+        _ = try Journal(directory: dir, jobID: "job-9", shardNames: names, version: "t", mode: .start)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/shard-000001.lswp"))
+        // Resuming where there is no journal starts the job.
+        let none = TestPaths.temporaryDirectory() + "/none"
+        _ = try Journal(directory: none, jobID: "x", shardNames: [], version: "t", mode: .resume)
+        #expect(FileManager.default.fileExists(atPath: none + "/plan.json"))
     }
 }
