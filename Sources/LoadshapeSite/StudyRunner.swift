@@ -313,21 +313,26 @@ public struct StudyRunner {
             var n = 0
             var inTokens = 0
             var outTokens = 0
-            func take(_ r: Request) {
+            // `name` gives a generated request its id only if it is kept (formatting ids dominated the pass).
+            func take(_ r: Request, name: Int?) {
                 n += 1
                 inTokens += r.inputTokens
                 outTokens += r.outputTokens
                 let s = router.route(r)
                 if s >= lo && s < hi {
                     perServer[s - lo].append(Int32(requests.count))
-                    requests.append(r)
+                    var kept = r
+                    if let i = name { kept.id = ScheduleReader.defaultID(i) }
+                    requests.append(kept)
                 }
             }
             switch source {
             case .generated(var stream, _):
-                while let r = stream.next() { take(r) }
+                while let r = stream.nextUnnamed() {
+                    take(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens), name: r.index)
+                }
             case .replay(let all):
-                for r in all { take(r) }
+                for r in all { take(r, name: nil) }
             }
             counted = (n, inTokens, outTokens)
             block = b

@@ -14,8 +14,12 @@ enum Wire {
 
     static func put(_ out: inout [UInt8], _ a: [Double]) {
         put(&out, UInt32(a.count))
+        #if _endian(little)
+        a.withUnsafeBytes { out.append(contentsOf: $0) }  // the IEEE-754 bit patterns, little-endian, in bulk
+        #else
         out.reserveCapacity(out.count + 8 * a.count)
         for v in a { put(&out, v.bitPattern) }
+        #endif
     }
 }
 
@@ -53,9 +57,21 @@ struct WireReader {
     mutating func readDoubles() throws(TransportError) -> [Double] {
         let n = Int(try read() as UInt32)
         guard n <= remaining / 8 else { throw TransportError(.malformedPayload, "array of \(n) values does not fit") }
+        #if _endian(little)
+        let start = offset
+        let out = [Double](unsafeUninitializedCapacity: n) { buf, count in
+            bytes.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 8 * n)]))
+            }
+            count = n
+        }
+        offset += 8 * n
+        return out
+        #else
         var out = [Double](repeating: 0, count: n)
         for i in 0..<n { out[i] = try readDouble() }
         return out
+        #endif
     }
 
     func finish() throws(TransportError) {

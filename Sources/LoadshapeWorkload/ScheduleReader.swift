@@ -165,7 +165,7 @@ public enum ScheduleReader {
         return out
     }
 
-    static func defaultID(_ i: Int) -> String {
+    public static func defaultID(_ i: Int) -> String {
         let s = String(i)
         return "r" + String(repeating: "0", count: Swift.max(0, 6 - s.count)) + s
     }

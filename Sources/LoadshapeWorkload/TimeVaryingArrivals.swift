@@ -188,6 +188,13 @@ extension TimeVaryingArrivals {
 
         /// The next request, or nil at the end of the duration.
         public mutating func next() -> Request? {
+            guard let r = nextUnnamed() else { return nil }
+            return Request(id: ScheduleReader.defaultID(r.index), arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens)
+        }
+
+        /// The next request without its id (`ScheduleReader.defaultID(index)`), which costs more to format than
+        /// the rest to draw: a site's stream is drawn once per block of servers and most requests go elsewhere.
+        public mutating func nextUnnamed() -> (index: Int, arrivalS: Double, inputTokens: Int, outputTokens: Int)? {
             guard !done else { return nil }
             while true {
                 t +=
@@ -201,7 +208,7 @@ extension TimeVaryingArrivals {
                 if arrivals.nextUnitDouble() * peak < profile.rate(atS: t) {
                     let (input, output) = tokens.sample(using: &lengths)
                     defer { index += 1 }
-                    return Request(id: ScheduleReader.defaultID(index), arrivalS: t, inputTokens: input, outputTokens: output)
+                    return (index, t, input, output)
                 }
             }
         }
