@@ -186,6 +186,44 @@ public final class Coordinator {
             log("coordinator: journal \(config.journal): \(results.count) of \(total) shards done; \(total - results.count) to compute")
         }
 
+        // The merge runs in shard order while the job runs: a shard that arrives next is folded at once (one decode);
+        // a few early ones are held; the rest are read back from the journal when their turn comes. Whole rows go
+        // into the merger as they are, rack groups are folded into their rows (racks in order) first.
+        var merger = StudyRunner.StudyMerger(runner: runner)
+        var totals = config.spec.sites.map { _ in (0, 0, 0) }
+        var folder: StudyRunner.RowFolder?
+        var nextToMerge = 0
+        var held: [Int: ShardResult] = [:]
+        let maxHeld = 2 * Swift.max(config.spawnWorkers, 2)
+        func advanceMerge() throws {
+            while nextToMerge < total && results.contains(nextToMerge) {
+                let s = nextToMerge
+                let r: ShardResult
+                if let h = held.removeValue(forKey: s) {
+                    r = h
+                } else {
+                    guard let series = journal.read(shard: s, problem: { log("coordinator: journal: \($0)") }) else {
+                        throw ClusterFailure("shard \(plan.shards[s].name) vanished from the journal \(config.journal) during the run")
+                    }
+                    r = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
+                }
+                totals[plan.shards[s].site] = r.totals
+                for row in r.rows { merger.add(row) }
+                for rack in r.racks {
+                    var f = folder ?? StudyRunner.RowFolder(runner: runner, site: rack.site, row: rack.row)
+                    f.add(rack)
+                    if f.racksFolded == config.spec.sites[rack.site].rows[rack.row].racks.count {
+                        merger.add(f.finish())
+                        folder = nil
+                    } else {
+                        folder = f
+                    }
+                }
+                nextToMerge += 1
+            }
+        }
+        try advanceMerge()
+
         let ctx = try ZMQContext()
         let zap: ZAPAuthenticator?
         if let c = config.curve { zap = try ZAPAuthenticator(context: ctx, authorizedKeys: c.authorized) } else { zap = nil }
@@ -387,9 +425,12 @@ public final class Coordinator {
                             log("coordinator: late duplicate of shard \(plan.shards[s].name) from \(id) ignored")
                         } else {
                             do {
-                                _ = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
+                                let decoded = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
                                 try journal.record(shard: s, frame: parts[1])
                                 results.insert(s)
+                                // Merged now if it is next (or soon: a few are held); otherwise later, from the journal.
+                                if s == nextToMerge || held.count < maxHeld { held[s] = decoded }
+                                try advanceMerge()
                                 queue.removeAll { $0 == s }
                                 computedAt.append(now)
                                 report.computed += 1
@@ -451,29 +492,8 @@ public final class Coordinator {
             p.waitUntilExit()
         }
 
-        // Merge in shard order, streaming from the journal: whole rows as they are, rack groups folded into their
-        // rows (racks in order), rows into sites — one shard in memory at a time.
-        var merger = StudyRunner.StudyMerger(runner: runner)
-        var totals = config.spec.sites.map { _ in (0, 0, 0) }
-        var folder: StudyRunner.RowFolder?
-        for s in 0..<total {
-            guard let series = journal.read(shard: s, problem: { log("coordinator: journal: \($0)") }) else {
-                throw ClusterFailure("shard \(plan.shards[s].name) vanished from the journal \(config.journal) during the run")
-            }
-            let r = try ShardCodec.decode(series, shard: plan.shards[s], runner: runner)
-            totals[plan.shards[s].site] = r.totals
-            for row in r.rows { merger.add(row) }
-            for rack in r.racks {
-                var f = folder ?? StudyRunner.RowFolder(runner: runner, site: rack.site, row: rack.row)
-                f.add(rack)
-                if f.racksFolded == config.spec.sites[rack.site].rows[rack.row].racks.count {
-                    merger.add(f.finish())
-                    folder = nil
-                } else {
-                    folder = f
-                }
-            }
-        }
+        try advanceMerge()
+        guard nextToMerge == total else { throw ClusterFailure("internal: merged \(nextToMerge) of \(total) shards") }
         var result = merger.finish(traffic: totals)
         // Inputs and support labels, as the single-process run records them.
         let single = try runner.resolveInputs()
