@@ -135,14 +135,8 @@ struct Cluster: ParsableCommand {
                     c.spawnedWorkerKeyFiles = (dir + "/worker.key", dir + "/coordinator.pub")
                 }
                 try job.execute(c)
-            } catch let e as IOError {
-                throw CLIError(e.message)
-            } catch let e as ClusterFailure {
-                throw CLIError(e.description)
-            } catch let e as CurveKeyFileError {
-                throw CLIError(e.description)
-            } catch let e as ZMQError {
-                throw CLIError("ZeroMQ: \(e)")
+            } catch {
+                throw clusterError(error)
             }
         }
     }
@@ -198,14 +192,8 @@ struct Cluster: ParsableCommand {
                     c.curve = (keys, accepted)
                 }
                 try job.execute(c)
-            } catch let e as IOError {
-                throw CLIError(e.message)
-            } catch let e as ClusterFailure {
-                throw CLIError(e.description)
-            } catch let e as CurveKeyFileError {
-                throw CLIError(e.description)
-            } catch let e as ZMQError {
-                throw CLIError("ZeroMQ: \(e)")
+            } catch {
+                throw clusterError(error)
             }
         }
     }
@@ -256,14 +244,20 @@ struct WorkerCommand: ParsableCommand {
             w.heartbeatS = heartbeat
             w.parentPID = parentPid
             try w.run { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        } catch let e as IOError {
-            throw CLIError(e.message)
-        } catch let e as CurveKeyFileError {
-            throw CLIError(e.description)
-        } catch let e as CoordinatorLost {
-            throw CLIError(e.description)
-        } catch let e as ZMQError {
-            throw CLIError("ZeroMQ: \(e)")
+        } catch {
+            throw clusterError(error)
         }
+    }
+}
+
+/// The cluster commands' failures as messages for the user (anything else passes through unchanged).
+func clusterError(_ error: any Error) -> any Error {
+    switch error {
+    case let e as IOError: return CLIError(e.message)
+    case let e as ClusterFailure: return CLIError(e.description)
+    case let e as CurveKeyFileError: return CLIError(e.description)
+    case let e as CoordinatorLost: return CLIError(e.description)
+    case let e as ZMQError: return CLIError("ZeroMQ: \(e)")
+    default: return error
     }
 }

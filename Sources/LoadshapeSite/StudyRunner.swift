@@ -392,7 +392,7 @@ public struct StudyRunner {
     }
 
     /// One shard's work: every server of one row of one site, folded into its racks and the row.
-    public struct RowPartial: Sendable {
+    public struct RowPartial: Sendable, PowerSums {
         public var site: Int
         public var row: Int
         public var gpu: [Double]
@@ -443,8 +443,19 @@ public struct StudyRunner {
             budget: blockRequestBudget)
     }
 
+    /// The power sums every level carries at the native bin — GPU, IT, flat-state and per-cap power, and what each
+    /// cap clipped and delayed — so racks fold into rows and rows into sites by one loop.
+    protocol PowerSums {
+        var gpu: [Double] { get set }
+        var it: [Double] { get set }
+        var flat: [Double] { get set }
+        var capped: [[Double]] { get set }
+        var clippedWh: [Double] { get set }
+        var tokensDelayed: [Double] { get set }
+    }
+
     /// One rack's result at the native bin: what a rack-group shard sends back, and what rows fold.
-    public struct RackPartial: Sendable {
+    public struct RackPartial: Sendable, PowerSums {
         public var site: Int
         public var row: Int
         /// The rack's index within its row.
@@ -506,17 +517,7 @@ public struct StudyRunner {
         /// Adds the next rack of the row (racks must come in order).
         public mutating func add(_ r: RackPartial) {
             precondition(r.rack == racksFolded, "racks fold in order")
-            let nb = partial.gpu.count
-            for k in 0..<nb {
-                partial.gpu[k] += r.gpu[k]
-                partial.it[k] += r.it[k]
-                partial.flat[k] += r.flat[k]
-            }
-            for c in 0..<partial.capped.count {
-                for k in 0..<nb { partial.capped[c][k] += r.capped[c][k] }
-                partial.clippedWh[c] += r.clippedWh[c]
-                partial.tokensDelayed[c] += r.tokensDelayed[c]
-            }
+            partial.addSums(r)
             for (j, res) in rackResolutions.enumerated() { partial.rackSeries[j].append(StudyRunner.downsample(r.it, res)) }
             if keepRacks1s { partial.racks1s.append(StudyRunner.downsample(r.it, 1)) }
             partial.rackNameplateW.append(r.nameplateW)
@@ -644,15 +645,15 @@ public struct StudyRunner {
         var inputs: [[String: String]]
         var site: Accumulator?
 
-        struct Accumulator {
+        struct Accumulator: PowerSums {
             var index: Int
             var nextRow = 0
             var gpu: [Double]
             var it: [Double]
             var flat: [Double]
             var capped: [[Double]]
-            var clipped: [Double]
-            var delayed: [Double]
+            var clippedWh: [Double]
+            var tokensDelayed: [Double]
             var rowSeries: [[Series]]
             var rackSeries: [[Series]]
             var pool: [[Double]] = []
@@ -680,7 +681,7 @@ public struct StudyRunner {
             return Accumulator(
                 index: si, gpu: [Double](repeating: 0, count: nb), it: [Double](repeating: 0, count: nb),
                 flat: [Double](repeating: 0, count: nb), capped: (0..<caps).map { _ in [Double](repeating: 0, count: nb) },
-                clipped: [Double](repeating: 0, count: caps), delayed: [Double](repeating: 0, count: caps),
+                clippedWh: [Double](repeating: 0, count: caps), tokensDelayed: [Double](repeating: 0, count: caps),
                 rowSeries: runner.spec.rowResolutions.map { _ in [] }, rackSeries: runner.spec.rackResolutions.map { _ in [] },
                 poolIndices: pool)
         }
@@ -697,16 +698,7 @@ public struct StudyRunner {
             for i in p.inputs where !inputs.contains(where: { $0["path"] == i["path"] }) { inputs.append(i) }
             var a = site!
             site = nil
-            for k in 0..<nb {
-                a.gpu[k] += p.gpu[k]
-                a.it[k] += p.it[k]
-                a.flat[k] += p.flat[k]
-            }
-            for c in 0..<a.capped.count {
-                for k in 0..<nb { a.capped[c][k] += p.capped[c][k] }
-                a.clipped[c] += p.clippedWh[c]
-                a.delayed[c] += p.tokensDelayed[c]
-            }
+            a.addSums(p)
             for (j, res) in runner.spec.rowResolutions.enumerated() {
                 a.rowSeries[j].append(Series(resolutionS: res, watts: StudyRunner.downsample(p.it, res)))
             }
@@ -744,7 +736,7 @@ public struct StudyRunner {
                     facility: res.map { Series(resolutionS: $0, watts: StudyRunner.downsample(facility, $0)) },
                     rows: a.rowSeries, racks: a.rackSeries, racks1s: a.pool, rackPeaks1sW: a.rackPeaks1s,
                     it1sFromRacks: a.it1sFromRacks, flatStateITNative: a.flat,
-                    cappedITNative: a.capped, capClippedEnergyWh: a.clipped, capTokensDelayed: a.delayed, itNative: a.it,
+                    cappedITNative: a.capped, capClippedEnergyWh: a.clippedWh, capTokensDelayed: a.tokensDelayed, itNative: a.it,
                     nameplateITW: a.rackNameplate.reduce(0, +), rackNameplateITW: a.rackNameplate,
                     servers: s.rows.reduce(0) { $0 + $1.racks.reduce(0) { $0 + $1.servers } }, requests: 0,
                     inputTokens: 0, outputTokens: 0, servedRequests: a.served, supportViolations: a.violations.sorted(),
@@ -888,5 +880,22 @@ public struct StudyRunner {
             i = e
         }
         return out
+    }
+}
+
+extension StudyRunner.PowerSums {
+    /// Adds `o`'s sums into these, bin by bin (the order of the adds is the order of the calls).
+    mutating func addSums(_ o: some StudyRunner.PowerSums) {
+        let nb = gpu.count
+        for k in 0..<nb {
+            gpu[k] += o.gpu[k]
+            it[k] += o.it[k]
+            flat[k] += o.flat[k]
+        }
+        for c in 0..<capped.count {
+            for k in 0..<nb { capped[c][k] += o.capped[c][k] }
+            clippedWh[c] += o.clippedWh[c]
+            tokensDelayed[c] += o.tokensDelayed[c]
+        }
     }
 }
