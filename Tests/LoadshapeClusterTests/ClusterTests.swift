@@ -340,8 +340,13 @@ struct ClusterTests {
         }
         let shard = try #require(requeued, "\(log0)")
         #expect(Self.waitFor(err, toContain: "shard \(shard) done by worker-1"))
+        let w1 = try #require(Self.workerPID("worker-1", of: coordinator.processIdentifier))
         let w2 = try #require(Self.workerPID("worker-2", of: coordinator.processIdentifier))
+        // Hold worker-1 so the job cannot finish before worker-2's late copy arrives, then let it go on.
+        kill(w1, SIGSTOP)
         kill(w2, SIGCONT)
+        _ = Self.waitFor(err, toContain: "late duplicate of shard \(shard) from worker-2")
+        kill(w1, SIGCONT)
         coordinator.waitUntilExit()
         let log = try String(contentsOfFile: err, encoding: .utf8)
         #expect(coordinator.terminationStatus == 0, "\(log)")
