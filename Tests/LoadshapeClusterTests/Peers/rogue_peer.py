@@ -24,13 +24,15 @@ endpoint, server_pub_file, authorized_key_file = sys.argv[1:4]
 
 
 def read_key(path, field=None):
+    # A .pub file holds the key alone on a line; a .key file holds `field = key` lines. Z85 keys may contain
+    # '=' and '#' (though never a leading '#'), so a bare key is the 40-character line that is not a comment.
     for line in open(path):
         line = line.strip()
-        if not line or (line.startswith("#") and len(line) != 40):
+        if line.startswith("#"):
             continue
-        if field is None and "=" not in line:
+        if field is None and len(line) == 40:
             return line.encode()
-        if field and line.startswith(field):
+        if field and line.startswith(field + " =") or (field and line.startswith(field + "=")):
             return line.split("=", 1)[1].strip().encode()
     raise SystemExit(f"{path}: no key")
 
