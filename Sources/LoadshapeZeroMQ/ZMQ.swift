@@ -25,6 +25,7 @@ public final class ZMQContext: @unchecked Sendable {
         handle = h
     }
 
+    /// Runs once no socket holds the context (each socket keeps it alive), so it never waits on an open socket.
     deinit { zmq_ctx_term(handle) }
 }
 
@@ -46,10 +47,14 @@ public final class ZMQSocket {
 
     let handle: UnsafeMutableRawPointer
     private var closed = false
+    /// Held so the context outlives the socket: `zmq_ctx_term` blocks until every socket is closed, and Swift may
+    /// release a local context before the sockets made from it (a release build hung at exit that way).
+    private let context: ZMQContext
 
     public init(context: ZMQContext, kind: Kind) throws(ZMQError) {
         guard let s = zmq_socket(context.handle, kind.raw) else { throw ZMQError.last("zmq_socket") }
         handle = s
+        self.context = context
         var linger: Int32 = 0
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
         if kind == .router {
