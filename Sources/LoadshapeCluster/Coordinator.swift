@@ -355,16 +355,14 @@ public final class Coordinator {
                     }
                     let id = String(decoding: parts[0], as: UTF8.self)
                     report.bytesReceived += parts[1].count
-                    var decoder = FrameDecoder(maxPayload: maxMessageBytes)
-                    decoder.append(parts[1])
                     let message: Message
                     do {
-                        guard let f = try decoder.next() else {
+                        guard let m = try Message.decode(wholeFrame: parts[1], maxPayload: maxMessageBytes) else {
                             report.badMessages += 1
                             log("coordinator: truncated frame from \(id) rejected")
                             break handle
                         }
-                        message = try Message.decode(f)
+                        message = m
                     } catch {
                         report.badMessages += 1
                         log("coordinator: bad frame from \(id) rejected (\(error))")

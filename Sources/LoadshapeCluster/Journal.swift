@@ -80,7 +80,12 @@ public struct Journal {
     /// Records a merged shard's frame (atomically).
     public func record(shard: Int, frame: [UInt8]) throws(ClusterFailure) {
         do {
-            try Data(frame).write(to: URL(fileURLWithPath: path(shard)), options: .atomic)
+            // Written from the frame's own bytes (no copy into a Data first: a partial is tens of MB).
+            try frame.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress, !raw.isEmpty else { return try Data().write(to: URL(fileURLWithPath: path(shard)), options: .atomic) }
+                try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
+                    .write(to: URL(fileURLWithPath: path(shard)), options: .atomic)
+            }
         } catch {
             throw ClusterFailure("cannot journal shard \(shard) at \(path(shard)): \(error.localizedDescription)")
         }
@@ -96,14 +101,12 @@ public struct Journal {
     public func read(shard s: Int, problem: (String) -> Void) -> [SeriesPayload]? {
         let p = path(s)
         guard let data = FileManager.default.contents(atPath: p) else { return nil }
-        var decoder = FrameDecoder(maxPayload: Int.max / 2)
-        decoder.append(Array(data))
         do {
-            guard let f = try decoder.next() else {
+            guard let m = try Message.decode(wholeFrame: [UInt8](data), maxPayload: Int.max / 2) else {
                 problem("\(p): truncated frame; shard \(s) will be recomputed")
                 return nil
             }
-            guard case .partial(let j, let shard, _, let series) = try Message.decode(f), j == jobID, Int(shard) == s else {
+            guard case .partial(let j, let shard, _, let series) = m, j == jobID, Int(shard) == s else {
                 problem("\(p): not this job's partial for shard \(s); it will be recomputed")
                 return nil
             }

@@ -73,12 +73,13 @@ public struct Worker {
                     if lostSince != nil { log("worker \(workerID): coordinator at \(endpoint) is back") }
                     lostSince = nil
                     backoffS = 0.5
-                    var decoder = FrameDecoder(maxPayload: 64 << 20)
-                    decoder.append(parts.last ?? [])
                     let message: Message
                     do {
-                        guard let f = try decoder.next() else { log("worker \(workerID): incomplete frame ignored"); continue }
-                        message = try Message.decode(f)
+                        guard let m = try Message.decode(wholeFrame: parts.last ?? [], maxPayload: 64 << 20) else {
+                            log("worker \(workerID): incomplete frame ignored")
+                            continue
+                        }
+                        message = m
                     } catch {
                         log("worker \(workerID): bad frame ignored (\(error))")
                         continue

@@ -58,12 +58,27 @@ public struct FrameDecoder: Sendable {
     public var pendingBytes: Int { buffer.count }
 
     private mutating func decodeNext() throws(TransportError) -> Frame? {
-        let n = Swift.min(buffer.count, 4)
-        if buffer[0..<n] != Frame.magic[0..<n] {
+        guard let h = try Frame.header(buffer, maxPayload: maxPayload) else { return nil }
+        guard buffer.count >= Frame.headerSize + h.length else { return nil }
+        let payload = Array(buffer[Frame.headerSize..<(Frame.headerSize + h.length)])
+        guard CRC32.checksum(payload) == h.crc else {
+            throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)")
+        }
+        buffer.removeFirst(Frame.headerSize + h.length)
+        return Frame(type: h.type, payload: payload)
+    }
+}
+
+extension Frame {
+    /// The header at the start of `bytes`: nil while fewer than 16 bytes are there; throws as soon as the bytes
+    /// there cannot start a frame (bad magic, version or flags, a payload over `maxPayload`).
+    static func header(_ bytes: [UInt8], maxPayload: Int) throws(TransportError) -> (type: UInt8, length: Int, crc: UInt32)? {
+        let n = Swift.min(bytes.count, 4)
+        if bytes[0..<n] != Frame.magic[0..<n] {
             throw TransportError(.badMagic, "frame does not start with LSWP")
         }
-        guard buffer.count >= Frame.headerSize else { return nil }
-        var r = WireReader(buffer, from: 4)
+        guard bytes.count >= Frame.headerSize else { return nil }
+        var r = WireReader(bytes, from: 4)
         let version: UInt16 = try r.read()
         guard version == Frame.version else {
             throw TransportError(.unsupportedVersion, "protocol version \(version); this build speaks \(Frame.version)")
@@ -76,12 +91,6 @@ public struct FrameDecoder: Sendable {
         guard length <= maxPayload else {
             throw TransportError(.oversized, "payload of \(length) bytes exceeds the limit of \(maxPayload)")
         }
-        guard buffer.count >= Frame.headerSize + length else { return nil }
-        let payload = Array(buffer[Frame.headerSize..<(Frame.headerSize + length)])
-        guard CRC32.checksum(payload) == crc else {
-            throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)")
-        }
-        buffer.removeFirst(Frame.headerSize + length)
-        return Frame(type: type, payload: payload)
+        return (type, length, crc)
     }
 }

@@ -91,8 +91,28 @@ public enum Message: Sendable, Equatable {
     /// Decodes a frame's payload, rejecting unknown types, truncation, trailing bytes and impossible values.
     public static func decode(_ f: Frame) throws(TransportError) -> Message {
         var r = WireReader(f.payload)
+        return try decode(type: f.type, &r)
+    }
+
+    /// Decodes a message that arrives whole — one ZeroMQ message, one journal file: exactly one frame, checked
+    /// (header, length, CRC) and decoded in place, without copying the payload out (a partial is tens of MB).
+    /// Nil when the bytes end before the frame does; bytes after the frame are rejected.
+    public static func decode(wholeFrame bytes: [UInt8], maxPayload: Int) throws(TransportError) -> Message? {
+        guard let h = try Frame.header(bytes, maxPayload: maxPayload) else { return nil }
+        let end = Frame.headerSize + h.length
+        guard bytes.count >= end else { return nil }
+        guard bytes.count == end else {
+            throw TransportError(.malformedPayload, "\(bytes.count - end) bytes after the frame")
+        }
+        let crc = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Frame.headerSize...])) }
+        guard crc == h.crc else { throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)") }
+        var r = WireReader(bytes, from: Frame.headerSize)
+        return try decode(type: h.type, &r)
+    }
+
+    private static func decode(type: UInt8, _ r: inout WireReader) throws(TransportError) -> Message {
         let m: Message
-        switch f.type {
+        switch type {
         case 1: m = .hello(workerID: try r.readString(max: 256), capacity: try r.read())
         case 2:
             m = .job(
@@ -122,7 +142,7 @@ public enum Message: Sendable, Equatable {
             m = .partial(jobID: j, shard: s, attempt: a, series: series)
         case 6: m = .error(code: try r.read(), message: try r.readString())
         case 7: m = .shutdown(reason: try r.readString())
-        default: throw TransportError(.unknownType, "message type \(f.type)")
+        default: throw TransportError(.unknownType, "message type \(type)")
         }
         try r.finish()
         return m

@@ -65,13 +65,23 @@ import Testing
         func reject(_ bytes: [UInt8], max: Int = 1 << 20) -> TransportError.Code? {
             var d = FrameDecoder(maxPayload: max)
             d.append(bytes)
+            let streamed: TransportError.Code?
             do {
-                guard let f = try d.next() else { return nil }
-                _ = try Message.decode(f)
-                return nil
+                if let f = try d.next() { _ = try Message.decode(f) }
+                streamed = nil
             } catch {
-                return error.code
+                streamed = error.code
             }
+            // The whole-message path (ZeroMQ messages, journal files) rejects the same frames for the same reason.
+            let whole: TransportError.Code?
+            do {
+                _ = try Message.decode(wholeFrame: bytes, maxPayload: max)
+                whole = nil
+            } catch {
+                whole = error.code
+            }
+            #expect(whole == streamed, "stream and whole-frame decoding disagree")
+            return streamed
         }
         var magic = good
         magic[0] = UInt8(ascii: "X")
@@ -101,6 +111,18 @@ import Testing
         #expect(throws: TransportError.self) { _ = try d.next() }
     }
 
+    @Test func wholeFramesDecodeInPlaceAndRefuseTrailingBytes() throws {
+        for m in Self.samples {
+            let bytes = m.frame().encoded()
+            #expect(try Message.decode(wholeFrame: bytes, maxPayload: 1 << 20) == m)
+            #expect(try Message.decode(wholeFrame: Array(bytes.dropLast()), maxPayload: 1 << 20) == nil, "truncated")
+            #expect(try Message.decode(wholeFrame: Array(bytes.prefix(10)), maxPayload: 1 << 20) == nil, "short header")
+            #expect(throws: TransportError.self, "a second frame in one message") {
+                _ = try Message.decode(wholeFrame: bytes + bytes, maxPayload: 1 << 20)
+            }
+        }
+    }
+
     @Test func fuzzedFramesNeverCrashTheDecoder() {
         // Random mutations of valid frames, and random byte strings: every outcome is a message, nil or an error.
         var rng = Xoshiro256StarStar(seed: 2026)
@@ -118,6 +140,12 @@ import Testing
                     bytes[k] = UInt8(truncatingIfNeeded: rng.next())
                 }
                 if rng.nextBounded(3) == 0 { bytes = Array(bytes.prefix(Int(rng.nextBounded(UInt64(bytes.count))))) }
+            }
+            // Whole-frame decoding never crashes either, and what it accepts the stream decoder reads the same.
+            if let m = try? Message.decode(wholeFrame: bytes, maxPayload: 1 << 16) {
+                var s = FrameDecoder(maxPayload: 1 << 16)
+                s.append(bytes)
+                #expect((try? s.next()).flatMap { try? Message.decode($0) } == m)
             }
             var d = FrameDecoder(maxPayload: 1 << 16)
             d.append(bytes)
