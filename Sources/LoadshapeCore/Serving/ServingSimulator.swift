@@ -246,7 +246,7 @@ public struct ServingSimulator: Sendable {
                 running[write] = s
                 write += 1
             }
-            running.removeLast(running.count - write)
+            if write < running.count { running.removeLast(running.count - write) }
             if kvUsed > stats.maxKvUsedTokens { stats.maxKvUsedTokens = kvUsed }
             if running.count > stats.maxRunning { stats.maxRunning = running.count }
         }
