@@ -35,6 +35,28 @@ import Testing
         router.close()
     }
 
+    /// zmq_ctx_term waits for every socket of the context to close. Swift may release a context before the sockets
+    /// made from it (a release-built coordinator hung at exit that way), so each socket keeps its context alive:
+    /// dropping the last reference to the context while a bound socket is open must not block.
+    @Test func droppingTheContextBeforeItsSocketsDoesNotHang() throws {
+        let done = DispatchSemaphore(value: 0)
+        let worker = Thread {
+            do {
+                var ctx: ZMQContext? = try ZMQContext()
+                let socket = try ZMQSocket(context: ctx!, kind: .router)
+                try socket.bind("tcp://127.0.0.1:*")
+                ctx = nil  // before the fix this terminated the context here and blocked for ever
+                #expect(ctx == nil)
+                socket.close()
+            } catch {
+                Issue.record("\(error)")
+            }
+            done.signal()
+        }
+        worker.start()
+        #expect(done.wait(timeout: .now() + 10) == .success, "releasing a context with an open socket blocked")
+    }
+
     @Test func aRouterReportsAnUnknownPeerAsUnreachable() throws {
         let ctx = try ZMQContext()
         let router = try ZMQSocket(context: ctx, kind: .router)
