@@ -327,6 +327,21 @@ public struct StudyRunner {
                 }
             }
             switch source {
+            case .generated(var stream, _) where counted != nil && !router.needsRequest:
+                // Totals are known and the rule routes blind: draw tokens only for this block's requests.
+                while let a = stream.nextArrival() {
+                    let s = router.routeBlind()
+                    if s >= lo && s < hi {
+                        let (input, output) = stream.drawTokens()
+                        perServer[s - lo].append(Int32(requests.count))
+                        requests.append(
+                            Request(id: ScheduleReader.defaultID(a.index), arrivalS: a.arrivalS, inputTokens: input, outputTokens: output))
+                    } else {
+                        stream.skipTokens()
+                    }
+                }
+                block = b
+                return
             case .generated(var stream, _):
                 while let r = stream.nextUnnamed() {
                     take(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens), name: r.index)
@@ -357,7 +372,14 @@ public struct StudyRunner {
         var inFlight: [Int] = []
         var departures: [Heap<Double>] = []
 
-        mutating func route(_ r: Request) -> Int {
+        /// Whether the rule looks at the request (join-shortest-queue does; uniform and round-robin do not).
+        var needsRequest: Bool {
+            if case .joinShortestQueue = rule { return true }
+            return false
+        }
+
+        /// The next request's server under a rule that does not look at the request (`needsRequest` is false).
+        mutating func routeBlind() -> Int {
             defer { count += 1 }
             switch rule {
             case .roundRobin:
@@ -366,6 +388,17 @@ public struct StudyRunner {
                 let s = Int(rng.nextBounded(UInt64(servers)))
                 rule = .uniform(rng)
                 return s
+            case .joinShortestQueue:
+                preconditionFailure("join-shortest-queue routing needs the request")
+            }
+        }
+
+        mutating func route(_ r: Request) -> Int {
+            guard needsRequest else { return routeBlind() }
+            defer { count += 1 }
+            switch rule {
+            case .roundRobin, .uniform:
+                return routeBlind()
             case .joinShortestQueue(let prefill, let decode):
                 if inFlight.isEmpty {
                     inFlight = [Int](repeating: 0, count: servers)

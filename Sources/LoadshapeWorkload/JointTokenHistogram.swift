@@ -88,6 +88,15 @@ public struct JointTokenHistogram: Sendable, Equatable {
         )
     }
 
+    /// Advances `rng` exactly as `sample(using:)` does (three draws) without computing the pair: a site's block
+    /// pass routes every request but keeps only its block's, and the logs and exps of the draw were most of it.
+    @inline(__always)
+    public func skipSample(using rng: inout some RandomNumberGenerator) {
+        _ = rng.next()
+        _ = rng.next()
+        _ = rng.next()
+    }
+
     private static func logUniform(_ a: Double, _ b: Double, _ u: Double) -> Int {
         let x = Double.exp(Double.log(a) + u * (Double.log(b) - Double.log(a)))
         return Swift.max(1, Int(x.rounded(.toNearestOrEven)))

@@ -195,6 +195,15 @@ extension TimeVaryingArrivals {
         /// The next request without its id (`ScheduleReader.defaultID(index)`), which costs more to format than
         /// the rest to draw: a site's stream is drawn once per block of servers and most requests go elsewhere.
         public mutating func nextUnnamed() -> (index: Int, arrivalS: Double, inputTokens: Int, outputTokens: Int)? {
+            guard let a = nextArrival() else { return nil }
+            let (input, output) = drawTokens()
+            return (a.index, a.arrivalS, input, output)
+        }
+
+        /// The next arrival with its tokens not yet drawn: call ``drawTokens()`` or ``skipTokens()`` for it before
+        /// the next arrival. Arrivals and token lengths come from separate generators, so skipping a request's
+        /// tokens changes nothing about the requests that follow.
+        public mutating func nextArrival() -> (index: Int, arrivalS: Double)? {
             guard !done else { return nil }
             while true {
                 t +=
@@ -206,11 +215,16 @@ extension TimeVaryingArrivals {
                     return nil
                 }
                 if arrivals.nextUnitDouble() * peak < profile.rate(atS: t) {
-                    let (input, output) = tokens.sample(using: &lengths)
                     defer { index += 1 }
-                    return (index, t, input, output)
+                    return (index, t)
                 }
             }
         }
+
+        /// The prompt and output tokens of the arrival just returned.
+        public mutating func drawTokens() -> (input: Int, output: Int) { tokens.sample(using: &lengths) }
+
+        /// Passes over the tokens of the arrival just returned (the generator advances as if they were drawn).
+        public mutating func skipTokens() { tokens.skipSample(using: &lengths) }
     }
 }

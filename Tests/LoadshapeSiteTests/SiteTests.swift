@@ -170,6 +170,21 @@ enum SiteFixtures {
             while let r = stream.next() { streamed.append(r) }
             #expect(all.count > 100)
             #expect(all == streamed)
+            // Skipping some requests' tokens (a block pass) leaves every other request exactly as drawn.
+            var skipping = try TimeVaryingArrivals.Stream(profile: rates, durationS: 300, burstiness: burstiness, tokens: profile.tokens, seed: 9)
+            var kept = 0
+            while let a = skipping.nextArrival() {
+                let r = all[a.index]
+                #expect(a.arrivalS == r.arrivalS)
+                if a.index % 3 == 1 {
+                    let (input, output) = skipping.drawTokens()
+                    #expect(input == r.inputTokens && output == r.outputTokens, "request \(a.index)")
+                    kept += 1
+                } else {
+                    skipping.skipTokens()
+                }
+            }
+            #expect(kept == all.indices.filter { $0 % 3 == 1 }.count)
         }
     }
 
