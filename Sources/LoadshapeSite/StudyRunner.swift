@@ -394,12 +394,9 @@ public struct StudyRunner {
         }
 
         mutating func route(_ r: Request) -> Int {
-            guard needsRequest else { return routeBlind() }
+            guard case .joinShortestQueue(let prefill, let decode) = rule else { return routeBlind() }
             defer { count += 1 }
-            switch rule {
-            case .roundRobin, .uniform:
-                return routeBlind()
-            case .joinShortestQueue(let prefill, let decode):
+            do {
                 if inFlight.isEmpty {
                     inFlight = [Int](repeating: 0, count: servers)
                     departures = (0..<servers).map { _ in Heap() }
