@@ -91,13 +91,13 @@ public enum ShardCodec {
             let racks = spec.sites[si].rows[ri].racks.count
             var rackSeries: [[[Double]]] = []
             for (j, res) in spec.rackResolutions.enumerated() {
-                let n = StudyRunner.downsample([Double](repeating: 0, count: nb), res).count
+                let n = StudyRunner.downsampledCount(nb, res)
                 var list: [[Double]] = []
                 for k in 0..<racks { list.append(try get(pre + "rack.\(j).\(k)", count: n)) }
                 rackSeries.append(list)
             }
             var racks1s: [[Double]] = []
-            let n1 = StudyRunner.downsample([Double](repeating: 0, count: nb), 1).count
+            let n1 = StudyRunner.downsampledCount(nb, 1)
             if keep1s { for k in 0..<racks { racks1s.append(try get(pre + "rack1s.\(k)", count: n1)) } }
             var capped: [[Double]] = []
             for c in 0..<caps { capped.append(try get(pre + "capped.\(c)", count: nb)) }

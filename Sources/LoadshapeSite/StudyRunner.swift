@@ -313,6 +313,10 @@ public struct StudyRunner {
             var n = 0
             var inTokens = 0
             var outTokens = 0
+            func keep(_ r: Request, server s: Int) {
+                perServer[s - lo].append(Int32(requests.count))
+                requests.append(r)
+            }
             // `name` gives a generated request its id only if it is kept (formatting ids dominated the pass).
             func take(_ r: Request, name: Int?) {
                 n += 1
@@ -320,10 +324,9 @@ public struct StudyRunner {
                 outTokens += r.outputTokens
                 let s = router.route(r)
                 if s >= lo && s < hi {
-                    perServer[s - lo].append(Int32(requests.count))
                     var kept = r
                     if let i = name { kept.id = ScheduleReader.defaultID(i) }
-                    requests.append(kept)
+                    keep(kept, server: s)
                 }
             }
             switch source {
@@ -333,9 +336,7 @@ public struct StudyRunner {
                     let s = router.routeBlind()
                     if s >= lo && s < hi {
                         let (input, output) = stream.drawTokens()
-                        perServer[s - lo].append(Int32(requests.count))
-                        requests.append(
-                            Request(id: ScheduleReader.defaultID(a.index), arrivalS: a.arrivalS, inputTokens: input, outputTokens: output))
+                        keep(Request(id: ScheduleReader.defaultID(a.index), arrivalS: a.arrivalS, inputTokens: input, outputTokens: output), server: s)
                     } else {
                         stream.skipTokens()
                     }
@@ -897,7 +898,7 @@ public struct StudyRunner {
     /// Means of consecutive native bins covering `resolutionS` each (a trailing partial interval is the mean of
     /// the bins it has).
     public static func downsample(_ native: [Double], _ resolutionS: Double) -> [Double] {
-        let f = Int((resolutionS / nativeS).rounded())
+        let f = downsampleFactor(resolutionS)
         guard f > 1 else { return native }
         var out: [Double] = []
         out.reserveCapacity(native.count / f + 1)
@@ -911,6 +912,14 @@ public struct StudyRunner {
         }
         return out
     }
+
+    /// How many values `downsample` makes of `nativeCount` native bins at `resolutionS`.
+    public static func downsampledCount(_ nativeCount: Int, _ resolutionS: Double) -> Int {
+        let f = downsampleFactor(resolutionS)
+        return f > 1 ? (nativeCount + f - 1) / f : nativeCount
+    }
+
+    private static func downsampleFactor(_ resolutionS: Double) -> Int { Int((resolutionS / nativeS).rounded()) }
 }
 
 extension StudyRunner.PowerSums {

@@ -58,18 +58,27 @@ public struct FrameDecoder: Sendable {
     public var pendingBytes: Int { buffer.count }
 
     private mutating func decodeNext() throws(TransportError) -> Frame? {
-        guard let h = try Frame.header(buffer, maxPayload: maxPayload) else { return nil }
-        guard buffer.count >= Frame.headerSize + h.length else { return nil }
-        let payload = Array(buffer[Frame.headerSize..<(Frame.headerSize + h.length)])
-        guard CRC32.checksum(payload) == h.crc else {
-            throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)")
-        }
-        buffer.removeFirst(Frame.headerSize + h.length)
-        return Frame(type: h.type, payload: payload)
+        guard let f = try Frame.checked(buffer, maxPayload: maxPayload) else { return nil }
+        let payload = Array(buffer[f.payload])
+        buffer.removeFirst(f.payload.upperBound)
+        return Frame(type: f.type, payload: payload)
     }
 }
 
 extension Frame {
+    /// The frame at the start of `bytes`, header and CRC checked: its type and where its payload lies in `bytes`.
+    /// Nil while the bytes end before the frame does; bytes after it are left to the caller.
+    static func checked(_ bytes: [UInt8], maxPayload: Int) throws(TransportError) -> (type: UInt8, payload: Range<Int>)? {
+        guard let h = try header(bytes, maxPayload: maxPayload) else { return nil }
+        let payload = headerSize..<(headerSize + h.length)
+        guard bytes.count >= payload.upperBound else { return nil }
+        let crc = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[payload])) }
+        guard crc == h.crc else {
+            throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)")
+        }
+        return (h.type, payload)
+    }
+
     /// The header at the start of `bytes`: nil while fewer than 16 bytes are there; throws as soon as the bytes
     /// there cannot start a frame (bad magic, version or flags, a payload over `maxPayload`).
     static func header(_ bytes: [UInt8], maxPayload: Int) throws(TransportError) -> (type: UInt8, length: Int, crc: UInt32)? {

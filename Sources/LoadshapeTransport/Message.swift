@@ -98,16 +98,12 @@ public enum Message: Sendable, Equatable {
     /// (header, length, CRC) and decoded in place, without copying the payload out (a partial is tens of MB).
     /// Nil when the bytes end before the frame does; bytes after the frame are rejected.
     public static func decode(wholeFrame bytes: [UInt8], maxPayload: Int) throws(TransportError) -> Message? {
-        guard let h = try Frame.header(bytes, maxPayload: maxPayload) else { return nil }
-        let end = Frame.headerSize + h.length
-        guard bytes.count >= end else { return nil }
-        guard bytes.count == end else {
-            throw TransportError(.malformedPayload, "\(bytes.count - end) bytes after the frame")
+        guard let f = try Frame.checked(bytes, maxPayload: maxPayload) else { return nil }
+        guard bytes.count == f.payload.upperBound else {
+            throw TransportError(.malformedPayload, "\(bytes.count - f.payload.upperBound) bytes after the frame")
         }
-        let crc = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Frame.headerSize...])) }
-        guard crc == h.crc else { throw TransportError(.checksumMismatch, "payload checksum does not match (corrupt frame)") }
-        var r = WireReader(bytes, from: Frame.headerSize)
-        return try decode(type: h.type, &r)
+        var r = WireReader(bytes, from: f.payload.lowerBound)
+        return try decode(type: f.type, &r)
     }
 
     private static func decode(type: UInt8, _ r: inout WireReader) throws(TransportError) -> Message {

@@ -91,6 +91,12 @@ enum SiteFixtures {
         #expect(quarter.count == 1)  // 10 minutes: one partial 15-min interval, the mean of its bins
         let m = native.reduce(0, +) / Double(native.count)
         #expect(abs(quarter[0] - m) <= 1e-9 * m)
+        // The count a shard decoder expects is the count downsampling makes, partial last interval included.
+        for n in [0, 1, 3, 4, 5, 2400, 2401, 3599] {
+            for res in [0.25, 1, 60, 900, 3600] {
+                #expect(StudyRunner.downsampledCount(n, res) == StudyRunner.downsample([Double](repeating: 1, count: n), res).count)
+            }
+        }
     }
 
     @Test func sameSpecSameBitsAndMetricsAgreeWithTheSeries() throws {
