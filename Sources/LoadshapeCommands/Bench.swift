@@ -21,6 +21,7 @@ struct Bench: ParsableCommand {
               loadshape bench --quick         one engine case
               loadshape bench --site          + the default 240-server site-day, one process
               loadshape bench --large         + the 10,000-server site-day at 1 s output, one process
+              loadshape bench --traffic       + one pass over the 10,000-server site's request stream
               loadshape bench --cluster       the default site-day and the 2,400-server site-day on 1, 2 and 4
                                               local workers: wall time, scale-out, coordinator CPU, bytes per shard
               loadshape bench --cluster --cluster-specs Configs/sites/bench-10k.yaml --workers 1,2,4
@@ -35,6 +36,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Also the default site-day (240 servers, one process).") var site = false
     @Flag(help: "Also the 10,000-server site-day at 1 s output (Configs/sites/bench-10k.yaml, one process; tens of minutes).")
     var large = false
+    @Flag(help: "Also the cost of one pass over a site's request stream (Configs/sites/bench-10k.yaml): the first pass, which draws every request and counts the totals, and a later block pass, which draws tokens only for its own block.")
+    var traffic = false
     @Flag(help: "Cluster runs instead: each --cluster-specs spec on each --workers count of local worker processes.")
     var cluster = false
     @Option(help: "Specs for --cluster (comma-separated; default: the paper site and Configs/sites/bench-2400.yaml).")
@@ -59,6 +62,7 @@ struct Bench: ParsableCommand {
             cases += engines
             if site { cases.append("site|\(root)/sites/paper-site.yaml") }
             if large { cases.append("site|\(root)/sites/bench-10k.yaml") }
+            if traffic { cases.append("traffic|\(root)/sites/bench-10k.yaml") }
         }
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         var header = ""
@@ -133,6 +137,26 @@ struct Bench: ParsableCommand {
             print(
                 "\(URL(fileURLWithPath: f[1]).lastPathComponent) | \(servers) | \(requests) | \(Report.fmt(wall, 1)) | "
                     + "\(Report.fmt(Double(servers) * spec.durationS / wall, 0)) | \(Report.fmt(peakRSSMegabytes(), 1))")
+        case "traffic" where f.count == 2:
+            let spec = try StudySpec.load(path: f[1])
+            let runner = StudyRunner(spec: spec, catalog: catalog)
+            print("traffic passes | servers | requests | block servers | blocks | first pass s | block pass s | peak RSS MB")
+            for (i, site) in spec.sites.enumerated() {
+                let t = try runner.siteTraffic(i)
+                var t0 = Date()
+                _ = t.requests(forServer: 0)  // the first pass: every request drawn, the totals counted
+                let first = Date().timeIntervalSince(t0)
+                var later = Double.nan
+                if t.servers > t.blockServers {
+                    t0 = Date()
+                    _ = t.requests(forServer: t.blockServers)  // a later block: tokens drawn for its own requests only
+                    later = Date().timeIntervalSince(t0)
+                }
+                let blocks = (t.servers + t.blockServers - 1) / t.blockServers
+                print(
+                    "\(site.name) | \(t.servers) | \(t.totals().requests) | \(t.blockServers) | \(blocks) | \(Report.fmt(first, 1)) | "
+                        + "\(later.isNaN ? "— (one block)" : Report.fmt(later, 1)) | \(Report.fmt(peakRSSMegabytes(), 0))")
+            }
         case "cluster" where f.count == 3:
             guard let n = Int(f[2]) else { throw CLIError("bad case \(c)") }
             let study = try StudySpec.load(path: f[1])
