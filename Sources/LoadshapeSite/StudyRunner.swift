@@ -264,8 +264,17 @@ public struct StudyRunner {
     /// within a shard; asking out of order only costs another pass.
     public final class SiteTraffic: @unchecked Sendable {
         // @unchecked: used by one thread at a time (a shard's compute thread); nothing is shared across threads.
-        /// The most requests one block holds by default (about 60 bytes each: ≈ 0.5 GB).
-        public static let defaultBlockRequestBudget = 8_000_000
+        /// The most requests one block holds by default (24 bytes each: ≈ 0.4 GB).
+        public static let defaultBlockRequestBudget = 16_000_000
+
+        /// A kept request, compactly: a generated one by its index in the stream (its id is formatted only when a
+        /// server asks for it), a replayed one by its index in the trace (the rest unused).
+        struct Kept {
+            var arrivalS: Double
+            var index: Int
+            var inputTokens: Int32
+            var outputTokens: Int32
+        }
 
         let source: RequestSource
         let router: SiteRouter
@@ -274,8 +283,7 @@ public struct StudyRunner {
         /// Servers per block.
         public let blockServers: Int
         private var block = -1
-        private var requests: [Request] = []
-        private var perServer: [[Int32]] = []
+        private var perServer: [[Kept]] = []
         private var counted: (requests: Int, inputTokens: Int, outputTokens: Int)?
         /// Passes over the site stream so far (for the benchmark).
         public private(set) var passes = 0
@@ -299,7 +307,17 @@ public struct StudyRunner {
         public func requests(forServer index: Int) -> [Request] {
             let b = index / blockServers
             if b != block { load(block: b) }
-            return perServer[index - b * blockServers].map { requests[Int($0)] }
+            let kept = perServer[index - b * blockServers]
+            switch source {
+            case .generated:
+                return kept.map {
+                    Request(
+                        id: ScheduleReader.defaultID($0.index), arrivalS: $0.arrivalS, inputTokens: Int($0.inputTokens),
+                        outputTokens: Int($0.outputTokens))
+                }
+            case .replay(let all):
+                return kept.map { all[$0.index] }
+            }
         }
 
         /// One pass: route every request; keep block `b`'s (none for b < 0) and count the totals.
@@ -307,27 +325,16 @@ public struct StudyRunner {
             passes += 1
             let lo = b < 0 ? 0 : b * blockServers
             let hi = b < 0 ? 0 : Swift.min(servers, lo + blockServers)
-            requests = []
-            perServer = [[Int32]](repeating: [], count: hi - lo)
+            perServer = []
+            perServer = [[Kept]](repeating: [], count: hi - lo)
             var router = self.router
             var n = 0
             var inTokens = 0
             var outTokens = 0
-            func keep(_ r: Request, server s: Int) {
-                perServer[s - lo].append(Int32(requests.count))
-                requests.append(r)
-            }
-            // `name` gives a generated request its id only if it is kept (formatting ids dominated the pass).
-            func take(_ r: Request, name: Int?) {
-                n += 1
-                inTokens += r.inputTokens
-                outTokens += r.outputTokens
-                let s = router.route(r)
-                if s >= lo && s < hi {
-                    var kept = r
-                    if let i = name { kept.id = ScheduleReader.defaultID(i) }
-                    keep(kept, server: s)
-                }
+            // Token counts fit 32 bits: JointTokenHistogram caps its edges at 10⁹ tokens.
+            func keep(_ index: Int, _ arrivalS: Double, _ input: Int, _ output: Int, server s: Int) {
+                perServer[s - lo].append(
+                    Kept(arrivalS: arrivalS, index: index, inputTokens: Int32(input), outputTokens: Int32(output)))
             }
             switch source {
             case .generated(var stream, _) where counted != nil && !router.needsRequest:
@@ -336,7 +343,7 @@ public struct StudyRunner {
                     let s = router.routeBlind()
                     if s >= lo && s < hi {
                         let (input, output) = stream.drawTokens()
-                        keep(Request(id: ScheduleReader.defaultID(a.index), arrivalS: a.arrivalS, inputTokens: input, outputTokens: output), server: s)
+                        keep(a.index, a.arrivalS, input, output, server: s)
                     } else {
                         stream.skipTokens()
                     }
@@ -345,10 +352,20 @@ public struct StudyRunner {
                 return
             case .generated(var stream, _):
                 while let r = stream.nextUnnamed() {
-                    take(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens), name: r.index)
+                    n += 1
+                    inTokens += r.inputTokens
+                    outTokens += r.outputTokens
+                    let s = router.route(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens))
+                    if s >= lo && s < hi { keep(r.index, r.arrivalS, r.inputTokens, r.outputTokens, server: s) }
                 }
             case .replay(let all):
-                for r in all { take(r, name: nil) }
+                for (i, r) in all.enumerated() {
+                    n += 1
+                    inTokens += r.inputTokens
+                    outTokens += r.outputTokens
+                    let s = router.route(r)
+                    if s >= lo && s < hi { keep(i, r.arrivalS, 0, 0, server: s) }
+                }
             }
             counted = (n, inTokens, outTokens)
             block = b

@@ -34,6 +34,11 @@ public struct JointTokenHistogram: Sendable, Equatable {
                 throw WorkloadError(
                     "\(name): field '\(field)\(axis)': edges must be finite, > 0 and strictly ascending")
             }
+            // Sites hold a block's token counts in 32 bits; no request reads or writes a billion tokens.
+            guard edges.last! <= Self.maxTokens else {
+                throw WorkloadError(
+                    "\(name): field '\(field)\(axis)': edges must be at most \(Int(Self.maxTokens)) tokens, got \(edges.last!)")
+            }
         }
         guard probabilities.count == inputEdges.count - 1 else {
             throw WorkloadError(
@@ -72,6 +77,9 @@ public struct JointTokenHistogram: Sendable, Equatable {
     public var outputBins: Int { outputEdges.count - 1 }
 
     /// One (prompt, output) pair: two uniforms for the cell search and one per axis.
+    /// The largest token count an edge may have (10⁹).
+    public static let maxTokens = 1e9
+
     public func sample(using rng: inout some RandomNumberGenerator) -> (input: Int, output: Int) {
         let u = rng.nextUnitDouble()
         // First cell whose cumulative probability exceeds u (zero-probability cells are never chosen).

@@ -57,6 +57,22 @@ extension ProfileTests {
             }
             #expect(india.shifted(byS: 5.5 * 3600) == p)
         }
+
+        /// The first-period shortcut gives the floor-and-remainder index everywhere: inside the period, at its
+        /// edges, before it and periods after it, with the origin moved.
+        @Test func intervalIndexIsTheFloorModuloTheCount() throws {
+            for origin in [0.0, 1800, 0.1] {
+                let p = try RateProfile(intervalS: 3600, ratesPerS: diurnal).shifted(byS: -origin)
+                let n = Double(p.ratesPerS.count)
+                var ts: [Double] = [-86_400.0, -0.0, 0, 3599.999999, 3600, 86_399.99999999, 86_400, 86_400.000001, 10 * 86_400 + 5]
+                ts += stride(from: -2 * 86_400.0, through: 3 * 86_400, by: 977.3).map { $0 }
+                for t in ts {
+                    var k = ((t - p.originS) / p.intervalS).rounded(.down).truncatingRemainder(dividingBy: n)
+                    if k < 0 { k += n }
+                    #expect(p.intervalIndex(atS: t) == Int(k) % p.ratesPerS.count, "origin \(origin), t = \(t)")
+                }
+            }
+        }
     }
 }
 
@@ -213,6 +229,10 @@ extension ProfileTests {
                 throwsMessage(["w.json: field 'tokens.input_edges'", "at least 2"]) { try make([1], [1, 2], [[1]]) })
             #expect(throwsMessage(["field 'tokens.output_edges'", "ascending"]) { try make([1, 2], [2, 2], [[1]]) })
             #expect(throwsMessage(["field 'tokens.input_edges'", "> 0"]) { try make([0, 2], [1, 2], [[1]]) })
+            #expect(
+                throwsMessage(["field 'tokens.output_edges'", "at most 1000000000 tokens"]) {
+                    try make([1, 2], [1, 2e9], [[1]])
+                })
             #expect(
                 throwsMessage(["field 'tokens.probabilities': has 2 rows"]) {
                     try make([1, 2], [1, 2], [[0.5], [0.5]])
