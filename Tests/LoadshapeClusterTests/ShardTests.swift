@@ -72,6 +72,34 @@ struct ShardTests {
         rejects(bad, "not counts")
     }
 
+    /// Workers joining one after another split the queue into contiguous ranges and walk them; a worker at the end
+    /// of its range splits the longest run left; resumed and re-queued shards are taken like any other.
+    @Test func workersWalkContiguousRangesAndSplitTheLongestRunLeft() {
+        var queue = Array(0..<125)
+        var last: [Int?] = [nil, nil, nil, nil]
+        func give(_ w: Int) -> Int {
+            let walking = Set(last.indices.filter { $0 != w }.compactMap { last[$0] })
+            let s = Coordinator.nextShard(queued: queue, last: last[w], walking: walking)
+            queue.removeAll { $0 == s }
+            last[w] = s
+            return s
+        }
+        let starts: [Int] = [give(0), give(1), give(2), give(3)]
+        #expect(starts == [0, 63, 32, 94])
+        let walked: [Int] = [give(0), give(1), give(0)]
+        #expect(walked == [1, 64, 2])
+        // Worker 2 walks 32…62 and then meets worker 1's range: it splits the longest run left.
+        queue = [10, 11, 12, 100, 101, 102, 103, 104, 105]
+        last = [9, 99, 62, nil]
+        let split: [Int] = [give(2), give(0), give(1), give(2)]
+        #expect(split == [103, 10, 100, 104])
+        // A re-queued shard behind everyone is taken when nothing follows a worker's last.
+        queue = [5]
+        last = [124, 63, 104, 94]
+        let behind: Int = give(0)
+        #expect(behind == 5)
+    }
+
     @Test func theJournalKeepsShardsAcrossRestartsAndRefusesAnotherJob() throws {
         let dir = TestPaths.temporaryDirectory() + "/journal"
         let names = ["a", "b", "c"]
