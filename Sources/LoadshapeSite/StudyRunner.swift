@@ -325,16 +325,25 @@ public struct StudyRunner {
             passes += 1
             let lo = b < 0 ? 0 : b * blockServers
             let hi = b < 0 ? 0 : Swift.min(servers, lo + blockServers)
-            perServer = []
+            perServer = []  // release the last block before the next one is built
             perServer = [[Kept]](repeating: [], count: hi - lo)
             var router = self.router
             var n = 0
             var inTokens = 0
             var outTokens = 0
-            // Token counts fit 32 bits: JointTokenHistogram caps its edges at 10⁹ tokens.
+            // Generated token counts fit 32 bits (JointTokenHistogram caps its edges at 10⁹ tokens); a replayed
+            // request's are read from the trace, never from here.
             func keep(_ index: Int, _ arrivalS: Double, _ input: Int, _ output: Int, server s: Int) {
                 perServer[s - lo].append(
-                    Kept(arrivalS: arrivalS, index: index, inputTokens: Int32(input), outputTokens: Int32(output)))
+                    Kept(arrivalS: arrivalS, index: index, inputTokens: Int32(clamping: input), outputTokens: Int32(clamping: output)))
+            }
+            // Counts the request into the totals, routes it, and keeps it if it is this block's.
+            func take(_ r: Request, index: Int) {
+                n += 1
+                inTokens += r.inputTokens
+                outTokens += r.outputTokens
+                let s = router.route(r)
+                if s >= lo && s < hi { keep(index, r.arrivalS, r.inputTokens, r.outputTokens, server: s) }
             }
             switch source {
             case .generated(var stream, _) where counted != nil && !router.needsRequest:
@@ -352,20 +361,10 @@ public struct StudyRunner {
                 return
             case .generated(var stream, _):
                 while let r = stream.nextUnnamed() {
-                    n += 1
-                    inTokens += r.inputTokens
-                    outTokens += r.outputTokens
-                    let s = router.route(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens))
-                    if s >= lo && s < hi { keep(r.index, r.arrivalS, r.inputTokens, r.outputTokens, server: s) }
+                    take(Request(id: "", arrivalS: r.arrivalS, inputTokens: r.inputTokens, outputTokens: r.outputTokens), index: r.index)
                 }
             case .replay(let all):
-                for (i, r) in all.enumerated() {
-                    n += 1
-                    inTokens += r.inputTokens
-                    outTokens += r.outputTokens
-                    let s = router.route(r)
-                    if s >= lo && s < hi { keep(i, r.arrivalS, 0, 0, server: s) }
-                }
+                for (i, r) in all.enumerated() { take(r, index: i) }
             }
             counted = (n, inTokens, outTokens)
             block = b

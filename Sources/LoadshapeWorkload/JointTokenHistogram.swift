@@ -76,10 +76,10 @@ public struct JointTokenHistogram: Sendable, Equatable {
     public var inputBins: Int { inputEdges.count - 1 }
     public var outputBins: Int { outputEdges.count - 1 }
 
-    /// One (prompt, output) pair: two uniforms for the cell search and one per axis.
     /// The largest token count an edge may have (10⁹).
     public static let maxTokens = 1e9
 
+    /// One (prompt, output) pair: two uniforms for the cell search and one per axis.
     public func sample(using rng: inout some RandomNumberGenerator) -> (input: Int, output: Int) {
         let u = rng.nextUnitDouble()
         // First cell whose cumulative probability exceeds u (zero-probability cells are never chosen).
